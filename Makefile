@@ -1,0 +1,37 @@
+# Two commands matter: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MANAGE := $(BIN)/python manage.py
+DEV := DJANGO_DEBUG=1
+
+.PHONY: help install run test test-fast migrate seed check-deploy clean
+
+help:
+	@echo "make run    - install, migrate, load the seed post, serve at http://127.0.0.1:$(PORT)/"
+	@echo "make test   - the whole test suite (set DATABASE_URL to run it on PostgreSQL)"
+
+# The virtualenv is rebuilt only when requirements.txt changes.
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(DEV) $(MANAGE) migrate --noinput
+
+seed: migrate
+	$(DEV) $(MANAGE) load_seed
+
+run: seed
+	@$(DEV) $(MANAGE) ensure_local_admin
+	$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

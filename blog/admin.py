@@ -1,0 +1,52 @@
+from django.contrib import admin
+from django.db import models
+from markdownx.widgets import AdminMarkdownxWidget
+
+from blog.models import Post, Tag
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ["title", "author", "status", "published_at", "updated_at"]
+    list_filter = ["status", "tags", "author"]
+    search_fields = ["title", "body"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["tags"]
+    list_select_related = ["author"]
+    formfield_overrides = {models.TextField: {"widget": AdminMarkdownxWidget}}
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "body", "summary", "tags"]}),
+        ("Publishing", {"fields": ["status", "published_at", "author", "comments_enabled"]}),
+    ]
+
+    def get_queryset(self, request):
+        # Authors see (and so can open) only their own posts; superusers see all.
+        return Post.objects.editable_by(request.user).select_related("author")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if request.user.is_superuser else ["author"]
+
+    def get_changeform_initial_data(self, request):
+        return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        # Authors always write as themselves; only superusers may pick another author.
+        if not change and (not request.user.is_superuser or not obj.author_id):
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.can_be_edited_by(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.can_be_edited_by(request.user))
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -1,0 +1,175 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from markdownx.models import MarkdownxField
+
+from blog import markdown
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:100] or "tag"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("blog:tag-detail", kwargs={"slug": self.slug})
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self):
+        """The one definition of what readers may see: published and due."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def editable_by(self, user):
+        """Posts a user may change: all for superusers, their own for authors."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if not user.has_perm("blog.change_post"):
+            return self.none()
+        return self.filter(author=user)
+
+    def visible_to(self, user):
+        """What a user may open: published posts, plus the drafts they could edit."""
+        return self.published() | self.editable_by(user)
+
+    def search(self, query):
+        """Posts matching every word of `query`, best first.
+
+        PostgreSQL ranks with full-text search (title weighted above body); SQLite falls
+        back to finding each word anywhere in the title or body.
+        """
+        from django.db import connection
+
+        words = query.split()
+        if not words:
+            return self.none()
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchRank
+
+            search_query = SearchQuery(query, search_type="websearch", config="english")
+            return (
+                self.annotate(rank=SearchRank(Post.search_vector(), search_query))
+                .filter(rank__gt=0)
+                .order_by("-rank", "-published_at")
+            )
+        matches = Q()
+        for word in words:
+            matches &= Q(title__icontains=word) | Q(body__icontains=word)
+        return self.filter(matches).order_by("-published_at")
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique_for_date="published_at",
+        help_text="The last part of the permalink. It never changes once the post is published.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    body = MarkdownxField(
+        max_length=markdown.POST_MAX_LENGTH,
+        help_text="Markdown. The preview shows exactly what readers will see.",
+    )
+    body_html = models.TextField(editable=False, default="")
+    summary = models.TextField(
+        blank=True,
+        help_text="Markdown shown on the home page and in feeds. Leave empty to use the "
+        "first paragraph.",
+    )
+    summary_html = models.TextField(editable=False, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A future date schedules the post: it appears by itself when due. "
+        "Empty when publishing means now.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    comments_enabled = models.BooleanField(default=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        get_latest_by = "published_at"
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="post_status_published_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        self.render()
+        super().save(*args, **kwargs)
+
+    def render(self):
+        """Store the HTML of body and summary: rendered once here, never per request."""
+        self.body_html = markdown.render_post(self.body)
+        if self.summary.strip():
+            self.summary_html = markdown.render_post(self.summary)
+        else:
+            self.summary_html = markdown.first_paragraph(self.body_html)
+
+    @property
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def can_be_edited_by(self, user):
+        return Post.objects.editable_by(user).filter(pk=self.pk).exists()
+
+    def get_absolute_url(self):
+        if self.published_at is None:
+            return reverse("blog:post-preview", kwargs={"pk": self.pk})
+        local = timezone.localtime(self.published_at)
+        return reverse(
+            "blog:post-detail",
+            kwargs={
+                "year": local.year,
+                "month": f"{local.month:02d}",
+                "day": f"{local.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    @property
+    def plain_summary(self):
+        return markdown.to_plain_text(self.summary_html)
+
+    @staticmethod
+    def search_vector():
+        """The full-text expression searched (and indexed) on PostgreSQL."""
+        from django.contrib.postgres.search import SearchVector
+
+        return SearchVector("title", weight="A", config="english") + SearchVector(
+            "body", weight="B", config="english"
+        )

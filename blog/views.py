@@ -1,0 +1,142 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import DetailView, ListView
+from django.views.generic.dates import DateDetailView, MonthArchiveView, YearArchiveView
+
+from blog import images, markdown
+from blog.models import Post, Tag
+
+
+class PublishedPostsMixin:
+    """What every list of posts shares: only published posts, newest first, paginated."""
+
+    date_field = "published_at"
+    month_format = "%m"
+    paginate_by = settings.POSTS_PER_PAGE
+    allow_empty = True
+
+    def get_queryset(self):
+        return Post.objects.published().select_related("author").prefetch_related("tags")
+
+
+class PostIndexView(PublishedPostsMixin, ListView):
+    template_name = "blog/post_index.html"
+
+
+class PostYearArchiveView(PublishedPostsMixin, YearArchiveView):
+    make_object_list = True
+    allow_empty = False
+
+
+class PostMonthArchiveView(PublishedPostsMixin, MonthArchiveView):
+    allow_empty = False
+
+
+class UnpublishedNeverCachedMixin:
+    """Previews of drafts and scheduled posts must never be stored by any cache."""
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if not self.object.is_published:
+            add_never_cache_headers(response)
+        return response
+
+
+class PostDetailView(UnpublishedNeverCachedMixin, DateDetailView):
+    date_field = "published_at"
+    month_format = "%m"
+    # The queryset already hides what is not due; staff may preview scheduled posts here.
+    allow_future = True
+
+    def get_queryset(self):
+        return Post.objects.visible_to(self.request.user).select_related("author").prefetch_related("tags")
+
+
+class PostPreviewView(UnpublishedNeverCachedMixin, DetailView):
+    """Drafts without a date yet, for the staff who may edit them; 404 for everyone else."""
+
+    template_name = "blog/post_detail.html"
+
+    def get_queryset(self):
+        return Post.objects.editable_by(self.request.user).select_related("author")
+
+
+class TagDetailView(PublishedPostsMixin, ListView):
+    template_name = "blog/tag_detail.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class SearchView(PublishedPostsMixin, ListView):
+    template_name = "blog/search.html"
+    max_query_length = 200
+
+    def get_queryset(self):
+        self.query = self.request.GET.get("q", "").strip()[: self.max_query_length]
+        if not self.query:
+            return Post.objects.none()
+        return super().get_queryset().search(self.query)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query=self.query, **kwargs)
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /markdownx/",
+        "Disallow: /search/",
+        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def _require_post_author(request):
+    """The editor's endpoints serve only staff who may write posts."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        raise PermissionDenied
+    if not (user.has_perm("blog.add_post") or user.has_perm("blog.change_post")):
+        raise PermissionDenied
+
+
+@login_required
+@require_POST
+def markdown_preview(request):
+    """markdownx's live preview: the same function that renders published posts."""
+    _require_post_author(request)
+    source = request.POST.get("content")
+    if source is None:
+        return HttpResponseBadRequest("Missing the 'content' field.", content_type="text/plain")
+    try:
+        html = markdown.render_post(source, max_length=markdown.POST_MAX_LENGTH)
+    except markdown.MarkdownTooLarge as error:
+        return HttpResponseBadRequest(f"Too long to preview: {error}.", content_type="text/plain")
+    return HttpResponse(html)
+
+
+@login_required
+@require_POST
+def image_upload(request):
+    """markdownx's image upload: answers with Markdown for the stored image, or a JSON error."""
+    _require_post_author(request)
+    upload = request.FILES.get("image")
+    if upload is None:
+        return JsonResponse({"image": ["Choose an image file to upload."]}, status=400)
+    try:
+        url = images.store_uploaded_image(upload)
+    except images.ImageRejected as error:
+        return JsonResponse({"image": [str(error)]}, status=400)
+    return JsonResponse({"image_code": f"![]({url})"})

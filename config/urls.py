@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from blog import views as blog_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    # django-markdownx's editor calls these two paths; our views check who may use them.
+    path("markdownx/markdownify/", blog_views.markdown_preview, name="markdownx_markdownify"),
+    path("markdownx/upload/", blog_views.image_upload, name="markdownx_upload"),
+    path("", include("blog.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

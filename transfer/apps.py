@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class TransferConfig(AppConfig):
+    """Moving content in and out: the seed article, Blogger and WordPress imports, exports."""
+
+    name = "transfer"
+    verbose_name = "Import and export"
