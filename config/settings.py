@@ -48,6 +48,10 @@ if not SECRET_KEY:
 # Old keys still accepted for signatures while a new key is rolled out.
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 
+# How many reverse proxies that we run stand in front of the app (0: none, the socket
+# address is the client). Only then is X-Forwarded-For believed; see blog/client_address.py.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else ""
 )
