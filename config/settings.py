@@ -5,9 +5,11 @@ off the process refuses to start without DJANGO_SECRET_KEY. README.md lists ever
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +57,29 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else ""
 )
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# HTTPS: on by default in production (debug off), off for development. It turns on the
+# redirect to https, HSTS, and cookies that are never sent over plain http.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+# The proxy's word that the request came over https is believed only when settings say a
+# proxy we run stands in front; otherwise any client could claim it with a header.
+if TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+# No script of ours reads the CSRF cookie: forms carry the token, and markdownx falls back
+# to the form's hidden field when the cookie is out of reach.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # Absolute links that leave the site (emails, feeds' self links in notifications) are built
 # from this, never from the request's Host header.
@@ -72,6 +97,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "markdownx",
+    "csp",
+    "axes",
     "blog",
     "comments",
     "transfer",
@@ -79,6 +106,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Refuses oversized bodies (413) before anything reads them.
+    "blog.security.RequestSizeLimitMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +116,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the lockout flag the login attempt set.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -102,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "blog.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -190,6 +223,12 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+AUTHENTICATION_BACKENDS = [
+    # Refuses logins while an account or an address is locked out (django-axes).
+    "blog.security.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 # Email: the console by default; SMTP when EMAIL_HOST is set.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST:
@@ -224,6 +263,61 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
+# Request sizes. Bodies longer than these are refused with 413 before anything reads them
+# (blog/security.py): public pages take only small forms, the admin and the editor take
+# posts and uploads. Django's own limits below answer 400.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 256 * 1024)
+REQUEST_BODY_MAX_BYTES_STAFF = env_int("REQUEST_BODY_MAX_BYTES_STAFF", 32 * 1024 * 1024)
+REQUEST_BODY_STAFF_PATHS = ["/admin/", "/markdownx/"]
+# Form data held in memory: a post of POST_MAX_LENGTH characters fits, URL-encoded.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Rate limits per client address (blog/ratelimit.py): "count/period", period in s, m or h.
+RATE_LIMITS = {
+    "comment-post": os.environ.get("RATE_LIMIT_COMMENTS", "10/10m"),
+    "markdown-preview": os.environ.get("RATE_LIMIT_PREVIEW", "120/1m"),
+    "image-upload": os.environ.get("RATE_LIMIT_UPLOADS", "30/10m"),
+}
+
+# Content-Security-Policy (django-csp): scripts and styles only from this site, inline
+# scripts only with the per-request nonce (templates: nonce="{{ request.csp_nonce }}").
+# Style attributes are allowed because the Markdown sanitizer keeps exactly one kind,
+# text-align on table cells; <style> elements stay blocked. Images may come from any https
+# host because imported posts link to images where their old blog kept them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "https:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Admin login lockout (django-axes): after AXES_FAILURE_LIMIT failures for one username,
+# or from one client address, further attempts are refused for the cool-off period.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "blog.client_address.client_ip"
+AXES_RESET_ON_SUCCESS = True
+# Hammering a locked account does not extend its lockout beyond the cool-off.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# Privacy: commenters' IP addresses and user agents are erased after this many days by
+# `manage.py purge_comment_ips` (run it daily from cron; docs/PRIVACY.md).
+COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 30)
+
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
@@ -231,3 +325,5 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+        # Scanners send foreign Host headers all day; each gets a 400, not a traceback.
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},

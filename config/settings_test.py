@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+# The test client and the browser tests speak plain http; tests/security checks the
+# production values of the https settings.
+os.environ.setdefault("DJANGO_HTTPS", "0")
 
 from config.settings import *  # noqa: E402,F403
 
@@ -15,3 +18,6 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SERVE_MEDIA = True
+# Serve static files from the app folders as they are, without collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
