@@ -256,13 +256,6 @@ MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
 IMAGE_UPLOAD_MAX_BYTES = MARKDOWNX_UPLOAD_MAX_SIZE
 IMAGE_UPLOAD_MAX_PIXELS = 40_000_000
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
 # Request sizes. Bodies longer than these are refused with 413 before anything reads them
 # (blog/security.py): public pages take only small forms, the admin and the editor take
 # posts and uploads. Django's own limits below answer 400.
@@ -318,12 +311,19 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # `manage.py purge_comment_ips` (run it daily from cron; docs/PRIVACY.md).
 COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 30)
 
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-    },
-}
         # Scanners send foreign Host headers all day; each gets a 400, not a traceback.
         "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+    },
+}
