@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -62,9 +63,10 @@ class PostQuerySet(models.QuerySet):
             from django.contrib.postgres.search import SearchQuery, SearchRank
 
             search_query = SearchQuery(query, search_type="websearch", config="english")
+            vector = Post.search_vector()
             return (
-                self.annotate(rank=SearchRank(Post.search_vector(), search_query))
-                .filter(rank__gt=0)
+                self.annotate(search=vector, rank=SearchRank(vector, search_query))
+                .filter(search=search_query)
                 .order_by("-rank", "-published_at")
             )
         matches = Q()
@@ -127,6 +129,14 @@ class Post(models.Model):
             self.published_at = timezone.now()
         self.render()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        try:
+            markdown.check_post_source(self.body)
+            markdown.check_post_source(self.summary)
+        except markdown.MarkdownError as error:
+            raise ValidationError({"body": f"This text cannot be published: {error}."}) from None
 
     def render(self):
         """Store the HTML of body and summary: rendered once here, never per request."""

@@ -1,0 +1,131 @@
+from html.parser import HTMLParser
+
+import pytest
+
+from blog import markdown
+
+
+def link_targets(html):
+    """Every href and src in the HTML, as a browser would read them."""
+
+    class Collector(HTMLParser):
+        targets = []
+
+        def handle_starttag(self, tag, attrs):
+            self.targets += [value for name, value in attrs if name in ("href", "src")]
+
+    collector = Collector()
+    collector.targets = []
+    collector.feed(html)
+    return collector.targets
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+        '<img src="x" onerror="alert(1)">',
+        '<svg onload="alert(1)"><circle r="1"/></svg>',
+        "<iframe src='https://evil.example'></iframe>",
+        "<style>body{display:none}</style>",
+        '<a href="#" onclick="alert(1)">x</a>',
+        '<p style="background:url(javascript:alert(1))">x</p>',
+    ],
+)
+def test_dangerous_html_is_removed_from_posts(source):
+    html = markdown.render_post(source).lower()
+
+    for forbidden in ("<script", "<iframe", "<style", "<svg", "onerror", "onload", "onclick", "javascript:"):
+        assert forbidden not in html
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "&#106;avascript:alert(1)",
+        "java\tscript:alert(1)",
+        "vbscript:msgbox(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "DATA:text/html,<script>alert(1)</script>",
+    ],
+)
+def test_links_with_dangerous_schemes_never_become_hrefs(link):
+    for source in (f"[click]({link})", f'<a href="{link}">click</a>', f"[click][ref]\n\n[ref]: {link}", f"<{link}>"):
+        html = markdown.render_post(source)
+        comment_html = markdown.render_comment(source)
+
+        for target in link_targets(html) + link_targets(comment_html):
+            assert target.startswith(("http:", "https:", "mailto:", "/", "#")), target
+
+
+@pytest.mark.parametrize("link", ["https://example.com/a", "http://example.com", "mailto:me@example.com", "/2013/04/", "#fn1"])
+def test_safe_links_are_kept(link):
+    assert f'href="{link}"' in markdown.render_post(f"[x]({link})")
+
+
+def test_images_with_data_urls_lose_their_source():
+    html = markdown.render_post("![x](data:image/png;base64,AAAA)")
+
+    assert "data:" not in html
+
+
+def test_posts_render_tables_headings_and_footnotes():
+    html = markdown.render_post("# Title\n\n| a | b |\n|---|--:|\n| 1 | 2 |\n\nText[^1].\n\n[^1]: A note.")
+
+    assert "<h1>Title</h1>" in html
+    assert "<table>" in html and '<td style="text-align:right">2</td>' in html
+    assert 'class="footnotes"' in html
+
+
+def test_comments_get_no_images_headings_or_raw_html():
+    html = markdown.render_comment("# Big\n\n![pic](https://example.com/p.png)\n\n<b>raw</b> *fine*")
+
+    assert "<h1" not in html
+    assert "<img" not in html
+    assert "<b>" not in html and "&lt;b&gt;raw&lt;/b&gt;" in html
+    assert "<em>fine</em>" in html
+
+
+def test_comment_links_are_marked_as_user_generated():
+    html = markdown.render_comment("[site](https://example.com)")
+
+    assert 'rel="nofollow ugc noopener"' in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[" * 20_000,
+        "".join("  " * depth + "- item\n" for depth in range(250)),
+        ">" * 20_000,
+        "*a" * 20_000,
+        "[a](" * 20_000,
+        ("A paragraph of ordinary words that goes on for a while.\n\n") * 18_000,
+    ],
+    ids=["20000-brackets", "lists-250-deep", "20000-quotes", "emphasis-runs", "unclosed-links", "one-megabyte"],
+)
+def test_pathological_input_renders_without_error(source):
+    # How fast: `make bench` (bench/markdown_pathological.py) prints the timings.
+    assert markdown.render_post(source)
+    assert markdown.render_comment(source)
+
+
+def test_nesting_too_deep_to_render_is_refused_for_authors_and_kept_as_text():
+    source = "".join("  " * depth + f"- item {depth}\n" for depth in range(250))
+
+    with pytest.raises(markdown.MarkdownTooDeep, match="nested more than 16 levels deep"):
+        markdown.check_post_source(source)
+    assert "item 249" in markdown.render_post(source)
+    assert "item 249" in markdown.render_comment(source)
+
+
+def test_ordinary_nesting_is_accepted():
+    markdown.check_post_source("> quote\n>\n> - a\n>   - b\n>     - c\n")
+
+
+def test_input_over_the_limit_is_refused_with_a_clear_error():
+    with pytest.raises(markdown.MarkdownTooLarge, match="at most 10 characters"):
+        markdown.render_post("x" * 11, max_length=10)

@@ -1,0 +1,72 @@
+"""Small factories shared by the whole suite. Times are explicit: now ± timedelta."""
+
+from datetime import timedelta
+from itertools import count
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from blog.models import Post, Tag
+
+_sequence = count(1)
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username=None, *, groups=(), is_staff=False, password="correct horse battery", **fields):
+        user = django_user_model.objects.create_user(
+            username=username or f"user{next(_sequence)}",
+            password=password,
+            is_staff=is_staff,
+            **fields,
+        )
+        for name in groups:
+            user.groups.add(Group.objects.get(name=name))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def author(make_user):
+    return make_user("author", groups=["Authors"], is_staff=True, first_name="Ada", last_name="Author")
+
+
+@pytest.fixture
+def other_author(make_user):
+    return make_user("other-author", groups=["Authors"], is_staff=True)
+
+
+@pytest.fixture
+def make_post(make_user):
+    default_author = []
+
+    def make(*, title=None, body="Some words.", status=Post.Status.PUBLISHED, published_at=None,
+             age=timedelta(days=1), author=None, tags=(), **fields):
+        if author is None:
+            if not default_author:
+                default_author.append(make_user("writer"))
+            author = default_author[0]
+        number = next(_sequence)
+        if published_at is None and status == Post.Status.PUBLISHED:
+            published_at = timezone.now() - age
+        post = Post.objects.create(
+            title=title or f"Post number {number}",
+            slug=fields.pop("slug", f"post-number-{number}"),
+            body=body,
+            status=status,
+            published_at=published_at,
+            author=author,
+            **fields,
+        )
+        if tags:
+            post.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+        return post
+
+    return make
+
+
+@pytest.fixture
+def published_post(make_post):
+    return make_post(title="A published post", body="Published words.\n\nSecond paragraph.")
