@@ -6,7 +6,7 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 DEV := DJANGO_DEBUG=1
 
-.PHONY: help install run test test-fast migrate seed check-deploy clean
+.PHONY: help install browser-deps run test test-fast migrate seed check-deploy clean
 
 help:
 	@echo "make run    - install, migrate, load the seed post, serve at http://127.0.0.1:$(PORT)/"
@@ -20,6 +20,20 @@ $(BIN)/.installed: requirements.txt
 
 install: $(BIN)/.installed
 
+# The browser tests (tests/e2e/) drive Debian's Chromium through Playwright, which never
+# downloads a browser of its own, and inject axe-core, installed from package-lock.json.
+CHROMIUM ?= /usr/bin/chromium
+
+browser-deps: node_modules/.installed $(CHROMIUM)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(CHROMIUM):
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
 migrate: install
 	$(DEV) $(MANAGE) migrate --noinput
 
@@ -30,8 +44,8 @@ run: seed
 	@$(DEV) $(MANAGE) ensure_local_admin
 	$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
-test: install
+test: install browser-deps
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache node_modules test-artifacts
