@@ -10,6 +10,7 @@ from django.views.generic.dates import DateDetailView, MonthArchiveView, YearArc
 
 from blog import images, markdown
 from blog.models import Post, Tag
+from blog.ratelimit import rate_limit
 
 
 class PublishedPostsMixin:
@@ -114,6 +115,7 @@ def _require_post_author(request):
 
 @login_required
 @require_POST
+@rate_limit("markdown-preview")
 def markdown_preview(request):
     """markdownx's live preview: the same function that renders published posts."""
     _require_post_author(request)
@@ -129,6 +131,7 @@ def markdown_preview(request):
 
 @login_required
 @require_POST
+@rate_limit("image-upload")
 def image_upload(request):
     """markdownx's image upload: answers with Markdown for the stored image, or a JSON error."""
     _require_post_author(request)
