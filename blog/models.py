@@ -12,7 +12,7 @@ from blog import markdown
 
 class Tag(models.Model):
     name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True, allow_unicode=False)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -22,8 +22,17 @@ class Tag(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.name)[:100] or "tag"
+            self.slug = self._unique_slug()
         super().save(*args, **kwargs)
+
+    def _unique_slug(self):
+        # "C" and "C++" both slugify to "c": the later one gets "c-2".
+        base = slugify(self.name, allow_unicode=True)[:90] or "tag"
+        slug, number = base, 1
+        while Tag.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            number += 1
+            slug = f"{base}-{number}"
+        return slug
 
     def get_absolute_url(self):
         return reverse("blog:tag-detail", kwargs={"slug": self.slug})
@@ -132,11 +141,25 @@ class Post(models.Model):
 
     def clean(self):
         super().clean()
+        self._check_permalink_unchanged()
         try:
             markdown.check_post_source(self.body)
             markdown.check_post_source(self.summary)
         except markdown.MarkdownError as error:
             raise ValidationError({"body": f"This text cannot be published: {error}."}) from None
+
+    def _check_permalink_unchanged(self):
+        """A published post's permalink never changes: links to it must keep working."""
+        if self.pk is None:
+            return
+        stored = Post.objects.filter(pk=self.pk).first()
+        if stored is None or not stored.is_published:
+            return
+        if self.get_absolute_url() != stored.get_absolute_url():
+            raise ValidationError(
+                "This post is published, so its permalink (slug and publication date) "
+                f"cannot change: it stays {stored.get_absolute_url()}."
+            )
 
     def render(self):
         """Store the HTML of body and summary: rendered once here, never per request."""

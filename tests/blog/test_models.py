@@ -117,3 +117,31 @@ def test_empty_search_finds_nothing(make_post):
     make_post()
 
     assert list(Post.objects.search("   ")) == []
+
+
+def test_tags_whose_names_slugify_alike_get_distinct_slugs():
+    from blog.models import Tag
+
+    first = Tag.objects.create(name="C")
+    second = Tag.objects.create(name="C++")
+    japanese = Tag.objects.create(name="日本")
+
+    assert (first.slug, second.slug) == ("c", "c-2")
+    assert japanese.slug == "日本"
+
+
+def test_published_posts_permalink_cannot_change(make_post):
+    from django.core.exceptions import ValidationError
+
+    post = make_post(slug="fixed")
+    post.slug = "moved"
+
+    with pytest.raises(ValidationError, match="cannot change"):
+        post.full_clean()
+
+
+def test_draft_permalink_can_still_change(make_post):
+    draft = make_post(slug="draft", status=Post.Status.DRAFT, published_at=timezone.now() - timedelta(days=1))
+    draft.slug = "better-name"
+
+    draft.full_clean()

@@ -218,3 +218,12 @@ def test_500_page_renders_without_the_database(client, settings, monkeypatch, dj
         html = render_to_string("500.html")
 
     assert "Something went wrong" in html
+
+
+def test_tag_with_a_non_ascii_name_has_a_working_page(client, make_post):
+    make_post(tags=["日本"])
+
+    response = client.get("/tags/日本/")
+
+    assert response.status_code == 200
+    assert "日本" in response.content.decode()
