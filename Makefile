@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
-DEV := DJANGO_DEBUG=1
+SITE_URL ?= http://127.0.0.1:$(PORT)
+DEV := DJANGO_DEBUG=1 SITE_URL=$(SITE_URL)
 
 .PHONY: help install browser-deps run test test-fast migrate seed check-deploy clean
 
