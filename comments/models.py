@@ -1,5 +1,10 @@
+import ipaddress
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from blog import markdown
@@ -23,6 +28,33 @@ class CommentQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=Comment.Status.PENDING)
 
+    def in_thread(self, post, *, own_ids=()):
+        """Everything a post's thread may show, for one query.
+
+        Approved comments; rejected and spam ones that have replies (they may hold the
+        place of approved replies, shown as "comment removed"; threads.py drops those
+        that turn out to hold none); and the reader's own comments not yet approved
+        (`own_ids`, from their session), which only they see.
+        """
+        removed = Q(status__in=Comment.REMOVED) & Exists(
+            Comment.objects.filter(parent=OuterRef("pk"))
+        )
+        shown = Q(status=Comment.Status.APPROVED) | removed
+        if own_ids:
+            shown |= Q(pk__in=list(own_ids), status__in=Comment.AWAITING)
+        return self.filter(shown, post=post)
+
+    def count_visible_by_post(self, posts):
+        """{post id: number of approved comments} for many posts in one query."""
+        rows = (
+            self.visible()
+            .filter(post__in=posts)
+            .values_list("post")
+            .annotate(count=models.Count("id"))
+            .order_by()
+        )
+        return dict(rows)
+
 
 class Comment(models.Model):
     class Status(models.TextChoices):
@@ -39,6 +71,13 @@ class Comment(models.Model):
         Status.REJECTED: {Status.APPROVED, Status.SPAM},
         Status.SPAM: {Status.APPROVED, Status.REJECTED},
     }
+
+    # Not shown to readers but kept: a rejected or spam comment with approved replies
+    # stands in the thread as "comment removed".
+    REMOVED = (Status.REJECTED, Status.SPAM)
+    # What its author sees as "awaiting moderation": a comment the rules took for spam
+    # is not announced as such to whoever wrote it.
+    AWAITING = (Status.PENDING, Status.SPAM)
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
@@ -72,6 +111,10 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
+    # A digest of post, parent, email and body for comments sent through the form: the
+    # database refuses a second identical submission even when both arrive at once.
+    # Empty for imported comments, which may legitimately repeat.
+    fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -81,6 +124,15 @@ class Comment(models.Model):
             models.Index(fields=["post", "status", "created_at"], name="comment_thread_idx"),
             models.Index(fields=["status", "created_at"], name="comment_queue_idx"),
             models.Index(fields=["author_email", "status"], name="comment_email_idx"),
+            # The flood rule: recent comments from one address.
+            models.Index(fields=["ip_address", "created_at"], name="comment_ip_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=~Q(fingerprint=""),
+                name="comment_unique_submission",
+            ),
         ]
         permissions = [("moderate_comment", "Can approve, reject and mark comments as spam")]
 
@@ -88,8 +140,13 @@ class Comment(models.Model):
         return f"{self.author_name} on {self.post}"
 
     def save(self, *args, **kwargs):
-        self.depth = self.parent.depth + 1 if self.parent_id else 0
-        self.body_html = markdown.render_comment(self.body)
+        update_fields = kwargs.get("update_fields")
+        # A moderation decision saves only its own fields: no need to look up the parent
+        # or render the body again.
+        if update_fields is None or "parent" in update_fields:
+            self.depth = self.parent.depth + 1 if self.parent_id else 0
+        if update_fields is None or "body" in update_fields:
+            self.body_html = markdown.render_comment(self.body)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -102,16 +159,21 @@ class Comment(models.Model):
     def can_move_to(self, status):
         return status in self.TRANSITIONS[self.Status(self.status)]
 
-    def approve(self, *, by):
-        self._move_to(self.Status.APPROVED, by=by)
+    @property
+    def is_removed(self):
+        return self.status in self.REMOVED
 
-    def reject(self, *, by):
-        self._move_to(self.Status.REJECTED, by=by)
+    def approve(self, *, by, reason=""):
+        self._move_to(self.Status.APPROVED, by=by, reason=reason)
 
-    def mark_spam(self, *, by):
-        self._move_to(self.Status.SPAM, by=by)
+    def reject(self, *, by, reason=""):
+        self._move_to(self.Status.REJECTED, by=by, reason=reason)
 
-    def _move_to(self, status, *, by):
+    def mark_spam(self, *, by, reason=""):
+        self._move_to(self.Status.SPAM, by=by, reason=reason)
+
+    def _move_to(self, status, *, by, reason=""):
+        """Move to `status` and log it; `by` is None when the moderation rules decided."""
         if not self.can_move_to(status):
             raise IllegalTransition(
                 f"A comment that is {self.get_status_display().lower()} cannot be "
@@ -129,6 +191,7 @@ class Comment(models.Model):
                 from_status=previous,
                 to_status=status,
                 decided_at=self.moderated_at,
+                reason=reason[:200],
             )
 
 
@@ -142,9 +205,106 @@ class ModerationLog(models.Model):
     from_status = models.CharField(max_length=10, choices=Comment.Status.choices)
     to_status = models.CharField(max_length=10, choices=Comment.Status.choices)
     decided_at = models.DateTimeField(default=timezone.now)
+    # Why, when the moderation rules decided (moderator is then empty).
+    reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]
 
     def __str__(self):
         return f"{self.comment_id}: {self.from_status} → {self.to_status}"
+
+
+class ModerationKeyword(models.Model):
+    """A word or phrase that holds a comment for a moderator.
+
+    Looked for, ignoring case, in the name, email, website and body, the IP address and
+    the user agent.
+    """
+
+    word = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="Comments containing this (in any field, the IP or the browser) wait for "
+        "a moderator. Case does not matter.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self):
+        return self.word
+
+    def clean(self):
+        self.word = self.word.strip().lower()
+        if not self.word:
+            raise ValidationError({"word": "Enter a word or phrase."})
+
+    def save(self, *args, **kwargs):
+        self.word = self.word.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class BlocklistEntry(models.Model):
+    """A word, email address or IP address whose comments go straight to spam."""
+
+    class Kind(models.TextChoices):
+        WORD = "word", "Word or phrase"
+        EMAIL = "email", "Email address or @domain"
+        IP = "ip", "IP address or network"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(
+        max_length=EMAIL_MAX_LENGTH,
+        help_text="A word (found anywhere, ignoring case), an email address (or @example.com "
+        "for a whole domain), or an IP address (or network, such as 203.0.113.0/24).",
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        verbose_name_plural = "blocklist entries"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="blocklist_unique_entry"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.value}"
+
+    def clean(self):
+        self.value = self.value.strip().lower()
+        if not self.value:
+            raise ValidationError({"value": "Enter what to block."})
+        if self.kind == self.Kind.EMAIL:
+            address = f"x{self.value}" if self.value.startswith("@") else self.value
+            try:
+                validate_email(address)
+            except ValidationError:
+                raise ValidationError(
+                    {"value": "Enter an email address, or @ and a domain such as @example.com."}
+                ) from None
+        elif self.kind == self.Kind.IP:
+            try:
+                ipaddress.ip_network(self.value, strict=False)
+            except ValueError:
+                raise ValidationError(
+                    {"value": "Enter an IP address, or a network such as 203.0.113.0/24."}
+                ) from None
+
+    def save(self, *args, **kwargs):
+        self.value = self.value.strip().lower()
+        super().save(*args, **kwargs)
+
+    def matches_email(self, email):
+        email = email.lower()
+        if self.value.startswith("@"):
+            return email.endswith(self.value)
+        return email == self.value
+
+    def matches_ip(self, address):
+        try:
+            return ipaddress.ip_address(address) in ipaddress.ip_network(self.value, strict=False)
+        except (TypeError, ValueError):
+            return False

@@ -253,6 +253,13 @@ MARKDOWNX_URLS_PATH = "/markdownx/markdownify/"
 MARKDOWNX_UPLOAD_URLS_PATH = "/markdownx/upload/"
 MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
 # Uploaded images: at most this many bytes and pixels (decompression bombs are refused).
+# Comments: replies nest at most this deep (top-level comments are depth 0).
+COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 5)
+# Days after publication when a post stops taking comments; unset: never.
+COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", None)
+# Top-level comments per page of a thread (reserved for pagination of long threads).
+COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
+
 IMAGE_UPLOAD_MAX_BYTES = MARKDOWNX_UPLOAD_MAX_SIZE
 IMAGE_UPLOAD_MAX_PIXELS = 40_000_000
 
