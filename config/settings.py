@@ -102,9 +102,16 @@ INSTALLED_APPS = [
     "blog",
     "comments",
     "transfer",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # ops/middleware.py: first the request id and the access log line, so they cover
+    # every response; then /healthz and /readyz, answered before the HTTPS redirect, the
+    # host check, sessions and any page cache; database outages become 503s.
+    "ops.middleware.RequestLogMiddleware",
+    "ops.middleware.HealthCheckMiddleware",
+    "ops.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Refuses oversized bodies (413) before anything reads them.
     "blog.security.RequestSizeLimitMiddleware",
@@ -318,14 +325,23 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # `manage.py purge_comment_ips` (run it daily from cron; docs/PRIVACY.md).
 COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 30)
 
+# Logs go to stderr, one line per record: JSON in production (LOG_FORMAT=json, the default
+# with debug off), readable text in development. Every line carries its request's id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "ops.logging.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "ops.logging.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {

@@ -5,6 +5,10 @@ from django.views.static import serve
 
 from blog import views as blog_views
 
+# The 500 page renders without the database; a database outage raised outside a view
+# still gets the 503 page (ops/views.py).
+handler500 = "ops.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # django-markdownx's editor calls these two paths; our views check who may use them.

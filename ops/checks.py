@@ -1,0 +1,52 @@
+"""What production refuses to start with, in one place: `manage.py check_production`.
+
+These are not registered with Django's system checks: `check --deploy` runs in
+development and in the test suite too, where SQLite and debug are right. `make serve` and
+the systemd unit run check_production before gunicorn starts.
+"""
+
+import os
+
+from django.conf import settings
+from django.core.checks import Error, Warning
+
+INSECURE_KEY_PREFIX = "django-insecure"
+
+
+def production_problems():
+    problems = []
+    if settings.DEBUG:
+        problems.append(Error(
+            "Debug mode is on.",
+            hint="Unset DJANGO_DEBUG: debug pages show settings and source code to anyone.",
+            id="ops.E001",
+        ))
+    if not settings.SECRET_KEY or settings.SECRET_KEY.startswith(INSECURE_KEY_PREFIX):
+        problems.append(Error(
+            "DJANGO_SECRET_KEY is not set (the development key is in use).",
+            hint="Set DJANGO_SECRET_KEY to a long random string, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`.",
+            id="ops.E002",
+        ))
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "sqlite" in engine and os.environ.get("ALLOW_SQLITE_IN_PRODUCTION") != "1":
+        problems.append(Error(
+            "The database is SQLite.",
+            hint="Set DATABASE_URL to a PostgreSQL database. A single small site may run "
+            "on SQLite deliberately: set ALLOW_SQLITE_IN_PRODUCTION=1 to say so.",
+            id="ops.E003",
+        ))
+    if not settings.ALLOWED_HOSTS:
+        problems.append(Error(
+            "DJANGO_ALLOWED_HOSTS is empty: every request would get 400.",
+            hint="Set DJANGO_ALLOWED_HOSTS to the site's host name(s), comma-separated.",
+            id="ops.E004",
+        ))
+    if "locmem" in settings.CACHES["default"]["BACKEND"]:
+        problems.append(Warning(
+            "REDIS_URL is not set: each worker process has its own cache.",
+            hint="Rate limits then count per process and a cache purge reaches one process "
+            "only. Set REDIS_URL for more than one worker or server.",
+            id="ops.W001",
+        ))
+    return problems

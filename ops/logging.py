@@ -1,0 +1,39 @@
+"""Log records as one JSON object per line, each carrying the id of its request.
+
+The request id is set by ops.middleware.RequestLogMiddleware for the duration of a request
+(a context variable, so threads and workers never mix them up); every record logged while
+the request runs, from any logger, carries it. Outside a request it is "-".
+"""
+
+import json
+import logging
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+request_id_var = ContextVar("request_id", default="-")
+
+# Attributes every LogRecord has; whatever else a record carries came through `extra=`.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record):
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and key not in entry and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
