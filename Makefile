@@ -7,11 +7,13 @@ MANAGE := $(BIN)/python manage.py
 SITE_URL ?= http://127.0.0.1:$(PORT)
 DEV := DJANGO_DEBUG=1 SITE_URL=$(SITE_URL)
 
-.PHONY: help install browser-deps run test test-fast migrate seed check-deploy clean
+.PHONY: help install browser-deps run test test-fast migrate seed check-deploy clean serve check-prod system-tools
 
 help:
 	@echo "make run    - install, migrate, load the seed post, serve at http://127.0.0.1:$(PORT)/"
 	@echo "make test   - the whole test suite (set DATABASE_URL to run it on PostgreSQL)"
+	@echo "make serve  - production: check the settings, collect static files, migrate, run gunicorn"
+	@echo "make check-prod - the system scripts (two instances, concurrency, load, faults); a summary"
 
 # The virtualenv is rebuilt only when requirements.txt changes.
 $(BIN)/.installed: requirements.txt
@@ -47,6 +49,23 @@ run: seed
 
 test: install browser-deps
 	$(BIN)/python -m pytest
+
+# Production (docs/DEPLOY.md): refuses an unsafe configuration before anything else runs;
+# gunicorn takes its workers, timeouts and bind address from the environment
+# (config/gunicorn.conf.py).
+serve: install
+	$(BIN)/python manage.py check_production
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py migrate --noinput
+	PORT=$(PORT) exec $(BIN)/gunicorn --config config/gunicorn.conf.py config.wsgi
+
+# The system scripts drive real gunicorn servers against PostgreSQL and Redis on this
+# machine (loopback only); the load script needs wrk, from Debian's packages.
+system-tools:
+	@command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
+
+check-prod: install system-tools
+	$(BIN)/python -m tests.system.run_all
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache node_modules test-artifacts
