@@ -50,6 +50,13 @@ run: seed
 test: install browser-deps
 	$(BIN)/python -m pytest
 
+# Django's deployment checklist with production values (debug off, a secret key, allowed
+# hosts, https behind one trusted proxy): any warning fails.
+check-deploy: install
+	DJANGO_DEBUG=0 DJANGO_HTTPS=1 TRUSTED_PROXY_COUNT=1 DJANGO_ALLOWED_HOSTS=blog.example.com \
+	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	$(MANAGE) check --deploy --fail-level WARNING
+
 # Production (docs/DEPLOY.md): refuses an unsafe configuration before anything else runs;
 # gunicorn takes its workers, timeouts and bind address from the environment
 # (config/gunicorn.conf.py).
