@@ -259,6 +259,30 @@ def seed_article(transactional_db):
 
 
 @pytest.fixture
+def publish(make_staff):
+    """publish(title, body, **fields): a published post, dated a day ago unless told."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.text import slugify
+
+    from blog.models import Post
+
+    writers = []
+
+    def make(title, body, **fields):
+        if not writers:
+            writers.append(make_staff("writer", "Authors", first_name="Wren", last_name="Writer"))
+        fields.setdefault("published_at", timezone.now() - timedelta(days=1))
+        return Post.objects.create(
+            title=title, slug=slugify(title), body=body, author=writers[0],
+            status=Post.Status.PUBLISHED, **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
 def make_staff(django_user_model):
     """A staff user in the named groups ("Authors", "Moderators"), with PASSWORD."""
     from django.contrib.auth.models import Group
