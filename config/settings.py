@@ -229,6 +229,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Where a login goes when its `next` is missing or points off the site (Django's default,
+# /accounts/profile/, does not exist here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 AUTHENTICATION_BACKENDS = [
     # Refuses logins while an account or an address is locked out (django-axes).
@@ -253,13 +256,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Blog
 POSTS_PER_PAGE = 10
 
-# django-markdownx: the live preview renders with the very function that renders posts,
-# so the preview equals the published HTML byte for byte.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "blog.markdown.render_post"
-MARKDOWNX_URLS_PATH = "/markdownx/markdownify/"
-MARKDOWNX_UPLOAD_URLS_PATH = "/markdownx/upload/"
-MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
-# Uploaded images: at most this many bytes and pixels (decompression bombs are refused).
 # Comments: replies nest at most this deep (top-level comments are depth 0).
 COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 5)
 # Days after publication when a post stops taking comments; unset: never.
@@ -267,6 +263,13 @@ COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", None)
 # Top-level comments per page of a thread (reserved for pagination of long threads).
 COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
 
+# django-markdownx: the live preview renders with the very function that renders posts,
+# so the preview equals the published HTML byte for byte.
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "blog.markdown.render_post"
+MARKDOWNX_URLS_PATH = "/markdownx/markdownify/"
+MARKDOWNX_UPLOAD_URLS_PATH = "/markdownx/upload/"
+MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
+# Uploaded images: at most this many bytes and pixels (decompression bombs are refused).
 IMAGE_UPLOAD_MAX_BYTES = MARKDOWNX_UPLOAD_MAX_SIZE
 IMAGE_UPLOAD_MAX_PIXELS = 40_000_000
 
