@@ -1,0 +1,107 @@
+"""What we keep about commenters, and how it is exported, erased and aged out.
+
+docs/PRIVACY.md says the same for people. Three operations, each called from a management
+command and (export, erase) from the admin:
+
+- purge_addresses: IP addresses and user agents help against spam for a few weeks, then
+  are erased (settings.COMMENTS_IP_RETENTION_DAYS, default 30).
+- export_commenter: everything stored with an email address, as JSON-ready data.
+- erase_commenter: a commenter's comments are deleted; one that has replies stays as an
+  empty "comment removed" so the thread around it stays whole.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from comments.models import Comment, ModerationLog
+
+ERASED_REASON = "Erased at the commenter's request."
+
+
+def purge_addresses(*, now=None, days=None):
+    """Erase the IP address and user agent of comments older than the retention period.
+
+    Returns the number of comments changed.
+    """
+    days = settings.COMMENTS_IP_RETENTION_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    holding = Q(ip_address__isnull=False) | ~Q(user_agent="")
+    return Comment.objects.filter(holding, created_at__lt=cutoff).update(
+        ip_address=None, user_agent=""
+    )
+
+
+def comments_by(email):
+    """Every comment written with this email address (case does not matter)."""
+    email = email.strip()
+    if not email:
+        return Comment.objects.none()
+    return Comment.objects.filter(author_email__iexact=email)
+
+
+def export_commenter(email, *, now=None):
+    """All we store about the person behind `email`, as data ready for json.dumps."""
+    comments = comments_by(email).select_related("post").order_by("created_at", "id")
+    return {
+        "email": email.strip(),
+        "exported_at": (now or timezone.now()).isoformat(),
+        "comments": [
+            {
+                "id": comment.pk,
+                "post": comment.post.title,
+                "url": f"{settings.SITE_URL}{comment.get_absolute_url()}",
+                "in_reply_to": comment.parent_id,
+                "created_at": comment.created_at.isoformat(),
+                "status": comment.status,
+                "name": comment.author_name,
+                "email": comment.author_email,
+                "website": comment.author_url,
+                "body": comment.body,
+                "email_me_on_replies": comment.notify_on_reply,
+                "ip_address": comment.ip_address,
+                "user_agent": comment.user_agent,
+            }
+            for comment in comments
+        ],
+    }
+
+
+@transaction.atomic
+def erase_commenter(email, *, by=None):
+    """Delete this commenter's comments; blank the ones that replies hang from.
+
+    Returns (deleted, kept_as_removed). Deleting comes first, from the leaves up, so a
+    chain of the commenter's own replies goes entirely; what is left has replies by other
+    people and becomes an anonymous "comment removed" (rejected, so readers see only the
+    placeholder), its moderation log kept without reasons that might quote it.
+    """
+    deleted = 0
+    while True:
+        leaves = comments_by(email).filter(~Exists(Comment.objects.filter(parent=OuterRef("pk"))))
+        ids = list(leaves.values_list("pk", flat=True))
+        if not ids:
+            break
+        deleted += len(ids)
+        Comment.objects.filter(pk__in=ids).delete()
+
+    kept = list(comments_by(email))
+    for comment in kept:
+        if comment.can_move_to(Comment.Status.REJECTED):
+            comment.reject(by=by, reason=ERASED_REASON)
+        comment.author_name = ""
+        comment.author_email = ""
+        comment.author_url = ""
+        comment.user = None
+        comment.body = ""
+        comment.notify_on_reply = False
+        comment.held_reason = ERASED_REASON
+        comment.ip_address = None
+        comment.user_agent = ""
+        comment.fingerprint = ""
+        comment.save()
+    ModerationLog.objects.filter(comment__in=kept).exclude(reason=ERASED_REASON).update(reason="")
+    return deleted, len(kept)
