@@ -79,6 +79,12 @@ def redis_is_up():
     return result.stdout.strip() == "PONG"
 
 
+def redis_keys():
+    db = REDIS_URL.rsplit("/", 1)[-1]
+    result = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-n", db, "dbsize"], capture_output=True, text=True)
+    return int(result.stdout.strip() or 0)
+
+
 def flush_redis():
     db = REDIS_URL.rsplit("/", 1)[-1]
     subprocess.run(["redis-cli", "-h", "127.0.0.1", "-n", db, "flushdb"], capture_output=True, check=True)
@@ -354,8 +360,10 @@ class CommentForm:
             "honeypot": "",
         }
 
-    def submit(self, server, *, address, name, email, body, parent=None, timeout=30):
-        client = Client(server, address=address, cookies=dict(self.cookies))
+    def submit(self, server, *, address, name, email, body, parent=None, timeout=30, client=None):
+        """Send a comment as a new reader at `address`, or as `client` (keeping its session)."""
+        if client is None:
+            client = Client(server, address=address, cookies=dict(self.cookies))
         return client.post(f"/comments/post/{self.post_id}/",
                            self.data(name=name, email=email, body=body, parent=parent),
                            timeout=timeout)
