@@ -1,0 +1,536 @@
+"""Saving a blog read from an export: one transaction, idempotent, with a report.
+
+Each object is found again through its SourceRecord, so a second import of the same file
+changes nothing. When a later export changes a post or comment, the change is applied,
+unless the object was also changed here since it was imported: then the local version
+wins and the report says so. A post that is already here without a record (the seed
+article, or a post of our own export being imported back) is recognised by its old URL or
+permalink and adopted rather than duplicated.
+"""
+
+import hashlib
+import json
+import sys
+import textwrap
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.management.color import no_style
+from django.db import DatabaseError, connection, transaction
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.text import slugify
+from tqdm import tqdm
+
+from blog import markdown
+from blog.models import Post, Tag
+from comments.models import Comment
+from transfer import html
+from transfer.models import ImportRun, LegacyURL, SourceRecord
+from transfer.sources import SLUG_MAX_LENGTH
+
+Kind = SourceRecord.Kind
+TAG_NAME_MAX_LENGTH = Tag._meta.get_field("name").max_length
+USERNAME_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
+# Query in chunks below SQLite's limit on bound parameters.
+CHUNK = 500
+
+
+class ImportFailed(Exception):
+    """The database refused the import; nothing was saved."""
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run to roll everything back."""
+
+
+@dataclass
+class Report:
+    platform: str
+    file_name: str
+    dry_run: bool = False
+    counts: dict = field(default_factory=lambda: defaultdict(Counter))
+    skipped: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)
+    warnings: list = field(default_factory=list)
+
+    ACTIONS = ["created", "updated", "unchanged", "matched", "kept here"]
+    ROWS = [("authors", Kind.AUTHOR), ("posts", Kind.POST), ("comments", Kind.COMMENT),
+            ("pingbacks and trackbacks", Kind.LINKBACK), ("tags", "tag"), ("old URLs", "url")]
+
+    def count(self, kind, action, number=1):
+        self.counts[kind][action] += number
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def total(self, kind, action=None):
+        counter = self.counts.get(kind, Counter())
+        return counter[action] if action else sum(counter.values())
+
+    @property
+    def changed_anything(self):
+        return any(
+            counter[action] for counter in self.counts.values() for action in ("created", "updated")
+        )
+
+    def table(self):
+        """[(row name, {action: number})] for the rows that have numbers."""
+        return [(name, {action: self.counts[kind][action] for action in self.ACTIONS})
+                for name, kind in self.ROWS if sum(self.counts.get(kind, Counter()).values())]
+
+    def as_text(self):
+        platform = dict(SourceRecord.Platform.choices).get(self.platform, self.platform)
+        lines = [f"{platform} import of {self.file_name}"
+                 + (": dry run, nothing was saved." if self.dry_run else ".")]
+        width = max([len(name) for name, _ in self.ROWS])
+        lines.append(" " * width + "".join(f"{action:>11}" for action in self.ACTIONS))
+        for name, numbers in self.table():
+            lines.append(f"{name:<{width}}" + "".join(f"{numbers[a]:>11}" for a in self.ACTIONS))
+        if self.skipped:
+            lines.append("Not imported:")
+            lines.extend(f"  {number} {reason}" for reason, number in sorted(self.skipped.items()))
+        if self.dropped:
+            lines.append("Left out of post bodies (parts only WordPress can build when it shows a page):")
+            dropped = ", ".join(f"{what} ×{number}" for what, number in sorted(self.dropped.items()))
+            lines.extend(textwrap.wrap(dropped, 88, initial_indent="  ", subsequent_indent="  "))
+        if self.warnings:
+            lines.append("Warnings:")
+            lines.extend(f"  - {warning}" for warning in self.warnings)
+        return "\n".join(lines) + "\n"
+
+
+def import_blogs(blogs, *, platform, file_name, dry_run=False, by=None, progress=False):
+    """Save `blogs` (SourceBlogs) in one transaction and return the Report.
+
+    A dry run does all the work and rolls it back, so its report is exactly what a real
+    import would do. Raises ImportFailed, with nothing saved, if the database refuses.
+    """
+    report = Report(platform=platform, file_name=file_name, dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            for blog in blogs:
+                _Importer(blog, report, by=by, progress=progress).run()
+            if dry_run:
+                raise _DryRun
+            ImportRun.objects.create(
+                platform=platform, file_name=file_name[:255], imported_by=by, report=report.as_text()
+            )
+    except _DryRun:
+        pass
+    except DatabaseError as error:
+        raise ImportFailed(
+            f"The database refused part of the import, so nothing was saved: {error}"
+        ) from error
+    return report
+
+
+def _digest(values):
+    encoded = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _post_state(post):
+    return _digest({
+        "title": post.title, "body": post.body, "summary": post.summary, "status": post.status,
+        "published_at": post.published_at.isoformat() if post.published_at else None,
+        "comments_enabled": post.comments_enabled, "author": post.author_id,
+        "tags": sorted(tag.name for tag in post.tags.all()),
+    })
+
+
+def _comment_state(comment):
+    return _digest({
+        "author_name": comment.author_name, "author_email": comment.author_email,
+        "author_url": comment.author_url, "body": comment.body, "status": comment.status,
+        "created_at": comment.created_at.isoformat(), "parent": comment.parent_id,
+    })
+
+
+class _Importer:
+    def __init__(self, blog, report, *, by, progress):
+        self.blog = blog
+        self.report = report
+        self.by = by
+        self.progress = progress
+        self.posts = {}       # source key -> Post
+        self.comments = {}    # source key -> Comment
+        self.adopted = set()  # ids of posts that were here before and were matched
+        self.tags = {}
+        self.usernames_taken = {}
+        self.authors_seen = set()
+        self.kept_numbers = False
+
+    def run(self):
+        report = self.report
+        report.skipped.update(self.blog.skipped)
+        report.dropped.update(self.blog.dropped)
+        for warning in self.blog.warnings:
+            report.warn(warning)
+        self.records = {
+            (record.kind, record.source_id): record
+            for record in SourceRecord.objects.filter(platform=self.blog.platform, site=self.blog.site)
+            .select_related("user", "post", "comment")
+        }
+        bar = tqdm(total=len(self.blog.posts) + len(self.blog.comments), unit=" items",
+                   disable=None if self.progress else True, file=sys.stderr, desc="Importing")
+        with bar:
+            for source in self.blog.posts:
+                self.user_for(source.author_key)
+                self.import_post(source)
+                bar.update()
+            numbers = [c.number for c in self.blog.comments if c.number and not c.is_linkback]
+            self.taken_numbers = set()
+            for start in range(0, len(numbers), CHUNK):
+                self.taken_numbers.update(
+                    Comment.objects.filter(pk__in=numbers[start:start + CHUNK]).values_list("pk", flat=True)
+                )
+            for source in self._parents_first(self.blog.comments):
+                self.import_comment(source)
+                bar.update()
+        if self.kept_numbers and connection.vendor == "postgresql":
+            # Rows were inserted with explicit ids: move the sequence past them.
+            with connection.cursor() as cursor:
+                for statement in connection.ops.sequence_reset_sql(no_style(), [Comment]):
+                    cursor.execute(statement)
+
+    # -- authors and tags ----------------------------------------------------------------
+
+    def user_for(self, key):
+        record = self.records.get((Kind.AUTHOR, key))
+        if record is not None:
+            if key not in self.authors_seen:
+                self.authors_seen.add(key)
+                self.report.count(Kind.AUTHOR, "unchanged")
+            return record.user
+        source = self.blog.authors.get(key)
+        User = get_user_model()
+        username = slugify(source.username if source else key)[:USERNAME_MAX_LENGTH] or "imported-author"
+        user = User.objects.filter(username=username).first()
+        # Two source authors with the same name must not become one user here.
+        suffix = 2
+        while user is not None and self.usernames_taken.get(username, key) != key:
+            username = f"{username[:USERNAME_MAX_LENGTH - 4]}-{suffix}"
+            user = User.objects.filter(username=username).first()
+            suffix += 1
+        if user is None:
+            user = User(
+                username=username, is_active=False,
+                first_name=(source.first_name if source else "")[:150],
+                last_name=(source.last_name if source else "")[:150],
+                email=source.email if source else "",
+            )
+            user.set_unusable_password()
+            user.save()
+            self.report.count(Kind.AUTHOR, "created")
+        else:
+            self.report.count(Kind.AUTHOR, "matched")
+        self.usernames_taken[username] = key
+        self.authors_seen.add(key)
+        data = {"display_name": source.display_name} if source and source.display_name else {}
+        self.records[(Kind.AUTHOR, key)] = SourceRecord.objects.create(
+            platform=self.blog.platform, site=self.blog.site, kind=Kind.AUTHOR, source_id=key,
+            user=user, data=data,
+        )
+        return user
+
+    def tag_for(self, name):
+        name = name[:TAG_NAME_MAX_LENGTH].strip()
+        slug = slugify(name)[:100] or "tag"
+        if slug in self.tags:
+            return self.tags[slug]
+        tag = Tag.objects.filter(slug=slug).first() or Tag.objects.filter(name__iexact=name).first()
+        if tag is None:
+            unique, number = slug, 2
+            while Tag.objects.filter(slug=unique).exists():
+                unique = f"{slug[:95]}-{number}"
+                number += 1
+            tag = Tag.objects.create(name=name, slug=unique)
+            self.report.count("tag", "created")
+        self.tags[slug] = tag
+        return tag
+
+    # -- posts ---------------------------------------------------------------------------
+
+    def source_post_state(self, source):
+        return _digest({
+            "title": source.title, "body": source.body, "summary": source.summary,
+            "status": source.status,
+            "published_at": source.published_at.isoformat() if source.published_at else None,
+            "comments_enabled": source.comments_enabled, "author": source.author_key,
+            "tags": sorted(source.tags), "old_paths": source.old_paths,
+        })
+
+    def import_post(self, source):
+        record = self.records.get((Kind.POST, source.key))
+        source_hash = self.source_post_state(source)
+        if record is None:
+            post = self.adoptable_post(source)
+            if post is not None:
+                self.adopted.add(post.pk)
+                self.report.count(Kind.POST, "matched")
+            else:
+                post = self.create_post(source)
+                self.report.count(Kind.POST, "created")
+            self.records[(Kind.POST, source.key)] = SourceRecord.objects.create(
+                platform=self.blog.platform, site=self.blog.site, kind=Kind.POST,
+                source_id=source.key, post=post, data=source.data,
+                source_hash=source_hash, local_hash=_post_state(post),
+            )
+        elif record.source_hash == source_hash:
+            post = record.post
+            self.report.count(Kind.POST, "unchanged")
+        elif _post_state(record.post) != record.local_hash:
+            post = record.post
+            self.report.count(Kind.POST, "kept here")
+            self.report.warn(f"“{post.title}” changed in the export and here since it was "
+                             "imported: the version here was kept.")
+        else:
+            post = self.update_post(record.post, source)
+            record.data, record.source_hash, record.local_hash = source.data, source_hash, _post_state(post)
+            record.save(update_fields=["data", "source_hash", "local_hash", "updated_at"])
+            self.report.count(Kind.POST, "updated")
+        self.posts[source.key] = post
+        self.register_paths(post, source.old_paths)
+
+    def adoptable_post(self, source):
+        """A post already here that `source` is (by an old URL or by its permalink)."""
+        if not source.old_paths:
+            return None
+        found = LegacyURL.objects.filter(path__in=source.old_paths).select_related("post").first()
+        if found is not None:
+            return found.post
+        for path in source.old_paths:
+            try:
+                match = resolve(path.split("?")[0])
+            except Resolver404:
+                continue
+            if match.view_name == "blog:post-detail":
+                post = Post.objects.filter(
+                    slug=match.kwargs["slug"],
+                    published_at__year=int(match.kwargs["year"]),
+                    published_at__month=int(match.kwargs["month"]),
+                    published_at__day=int(match.kwargs["day"]),
+                ).first()
+                if post is not None:
+                    return post
+        return None
+
+    def free_slug(self, slug, published_at, exclude=None):
+        """`slug`, or `slug-2`...: two posts of one day must not share a permalink."""
+        if published_at is None:
+            return slug
+        day = timezone.localtime(published_at).date()
+        taken = set(
+            Post.objects.filter(published_at__date=day, slug__startswith=slug)
+            .exclude(pk=exclude).values_list("slug", flat=True)
+        )
+        candidate, number = slug, 2
+        while candidate in taken:
+            candidate = f"{slug[:SLUG_MAX_LENGTH - 5]}-{number}"
+            number += 1
+        return candidate
+
+    def create_post(self, source):
+        post = Post(
+            title=source.title,
+            slug=self.free_slug(source.slug, source.published_at),
+            author=self.user_for(source.author_key),
+            body=source.body,
+            summary=source.summary,
+            status=source.status,
+            published_at=source.published_at,
+            comments_enabled=source.comments_enabled,
+        )
+        post.save()
+        post.tags.set([self.tag_for(name) for name in source.tags])
+        self.check_rendering(post, source)
+        return post
+
+    def update_post(self, post, source):
+        old_permalink = post.get_absolute_url() if post.is_published else None
+        post.title = source.title
+        post.body = source.body
+        post.summary = source.summary
+        post.status = source.status
+        post.comments_enabled = source.comments_enabled
+        post.author = self.user_for(source.author_key)
+        if post.published_at != source.published_at:
+            post.published_at = source.published_at
+            post.slug = self.free_slug(post.slug, post.published_at, exclude=post.pk)
+        post.save()
+        post.tags.set([self.tag_for(name) for name in source.tags])
+        self.check_rendering(post, source)
+        if old_permalink and post.get_absolute_url() != old_permalink:
+            # Its date moved: the permalink readers knew keeps working.
+            self.register_paths(post, [old_permalink])
+        return post
+
+    def check_rendering(self, post, source):
+        if source.body_is_html and not html.same_html(post.body_html, post.body):
+            self.report.warn(f"“{post.title}” may not look as it did: check it in the preview.")
+        if len(post.body) > markdown.POST_MAX_LENGTH:
+            self.report.warn(f"“{post.title}” is longer than the editor accepts "
+                             f"({markdown.POST_MAX_LENGTH:,} characters): kept whole, but "
+                             "shorten it before editing it in the admin.")
+
+    def register_paths(self, post, paths):
+        if not paths:
+            return
+        existing = {url.path: url for url in LegacyURL.objects.filter(path__in=paths)}
+        for path in paths:
+            found = existing.get(path)
+            if found is None:
+                LegacyURL.objects.create(path=path, post=post)
+                self.report.count("url", "created")
+            elif found.post_id == post.pk:
+                self.report.count("url", "unchanged")
+            else:
+                self.report.warn(f"The old URL {path} already leads to another post here "
+                                 f"(“{found.post.title}”): left as it is.")
+
+    # -- comments ------------------------------------------------------------------------
+
+    def _parents_first(self, comments):
+        by_key = {comment.key: comment for comment in comments}
+        ordered, placed = [], set()
+        for comment in sorted(comments, key=lambda c: c.created_at):
+            chain, current, seen = [], comment, set()
+            while current is not None and current.key not in placed and current.key not in seen:
+                seen.add(current.key)
+                chain.append(current)
+                current = by_key.get(current.parent_key) if current.parent_key else None
+            for item in reversed(chain):
+                placed.add(item.key)
+                ordered.append(item)
+        return ordered
+
+    def source_comment_state(self, source):
+        return _digest({
+            "author_name": source.author_name, "author_email": source.author_email,
+            "author_url": source.author_url, "body": source.body, "status": source.status,
+            "created_at": source.created_at.isoformat(), "parent": source.parent_key,
+            "kind": source.kind, "data": source.data if source.is_linkback else None,
+        })
+
+    def import_comment(self, source):
+        post = self.posts.get(source.post_key)
+        if post is None:
+            self.report.skipped["comments on posts that are not in the export"] += 1
+            return
+        if source.is_linkback:
+            self.import_linkback(source, post)
+            return
+        record = self.records.get((Kind.COMMENT, source.key))
+        source_hash = self.source_comment_state(source)
+        if record is None:
+            comment = self.adoptable_comment(source, post)
+            if comment is not None:
+                self.report.count(Kind.COMMENT, "matched")
+            else:
+                comment = self.create_comment(source, post)
+                self.report.count(Kind.COMMENT, "created")
+            self.records[(Kind.COMMENT, source.key)] = SourceRecord.objects.create(
+                platform=self.blog.platform, site=self.blog.site, kind=Kind.COMMENT,
+                source_id=source.key, comment=comment, data=source.data,
+                source_hash=source_hash, local_hash=_comment_state(comment),
+            )
+        elif record.source_hash == source_hash:
+            comment = record.comment
+            self.report.count(Kind.COMMENT, "unchanged")
+        elif _comment_state(record.comment) != record.local_hash:
+            comment = record.comment
+            self.report.count(Kind.COMMENT, "kept here")
+            self.report.warn(f"A comment by {comment.author_name} on “{post.title}” changed in "
+                             "the export and here since it was imported: the version here was kept.")
+        else:
+            comment = self.update_comment(record.comment, source)
+            record.data, record.source_hash, record.local_hash = source.data, source_hash, _comment_state(comment)
+            record.save(update_fields=["data", "source_hash", "local_hash", "updated_at"])
+            self.report.count(Kind.COMMENT, "updated")
+        self.comments[source.key] = comment
+
+    def parent_for(self, source):
+        if not source.parent_key:
+            return None
+        parent = self.comments.get(source.parent_key)
+        if parent is None:
+            self.report.warn(f"A comment by {source.author_name} answers a comment that is not "
+                             "in the export: it is shown as a comment on the post.")
+        return parent
+
+    def create_comment(self, source, post):
+        comment = Comment(
+            post=post,
+            parent=self.parent_for(source),
+            author_name=source.author_name,
+            author_email=source.author_email,
+            author_url=source.author_url,
+            body=source.body,
+            created_at=source.created_at,
+            held_reason=source.held_reason,
+        )
+        if source.number and source.number not in self.taken_numbers:
+            # The old id, so that old links ending in #comment-<id> find it on the page.
+            comment.pk = source.number
+            self.taken_numbers.add(source.number)
+            self.kept_numbers = True
+        comment.save(force_insert=True)
+        self.move(comment, source.status)
+        if len(comment.body) > Comment._meta.get_field("body").max_length:
+            self.report.warn(f"A comment by {comment.author_name} on “{post.title}” is longer "
+                             "than new comments may be: kept whole.")
+        return comment
+
+    def update_comment(self, comment, source):
+        comment.author_name = source.author_name
+        comment.author_email = source.author_email
+        comment.author_url = source.author_url
+        comment.body = source.body
+        comment.created_at = source.created_at
+        comment.save(update_fields=["author_name", "author_email", "author_url", "body",
+                                    "body_html", "created_at", "depth"])
+        self.move(comment, source.status)
+        return comment
+
+    def move(self, comment, status):
+        """Bring a comment to the source's state through the moderation rules (and log)."""
+        if comment.status == status:
+            return
+        if status == Comment.Status.PENDING:
+            self.report.warn(f"A comment by {comment.author_name} is pending in the export but "
+                             f"{comment.get_status_display().lower()} here: left {comment.status}.")
+            return
+        actions = {Comment.Status.APPROVED: comment.approve, Comment.Status.REJECTED: comment.reject,
+                   Comment.Status.SPAM: comment.mark_spam}
+        actions[status](by=self.by)
+
+    def adoptable_comment(self, source, post):
+        """On a post that was already here, the same comment if it is here too."""
+        if post.pk not in self.adopted:
+            return None
+        text = html.plain_text(markdown.render_comment(source.body))
+        for comment in post.comments.filter(author_name=source.author_name):
+            if comment.created_at == source.created_at or html.plain_text(comment.body_html) == text:
+                if not SourceRecord.objects.filter(comment=comment).exists():
+                    return comment
+        return None
+
+    def import_linkback(self, source, post):
+        record = self.records.get((Kind.LINKBACK, source.key))
+        data = {**source.data, "created_at": source.created_at.isoformat(),
+                "author_email": source.author_email}
+        source_hash = self.source_comment_state(source)
+        if record is None:
+            self.records[(Kind.LINKBACK, source.key)] = SourceRecord.objects.create(
+                platform=self.blog.platform, site=self.blog.site, kind=Kind.LINKBACK,
+                source_id=source.key, post=post, data=data, source_hash=source_hash,
+            )
+            self.report.count(Kind.LINKBACK, "created")
+        elif record.source_hash == source_hash:
+            self.report.count(Kind.LINKBACK, "unchanged")
+        else:
+            record.post, record.data, record.source_hash = post, data, source_hash
+            record.save(update_fields=["post", "data", "source_hash", "updated_at"])
+            self.report.count(Kind.LINKBACK, "updated")

@@ -1,0 +1,113 @@
+"""What an import remembers: where each object came from, and the old links to keep alive.
+
+`blog` and `comments` know nothing of imports: the source ids, the old URLs and the bits
+of a source that have no place in our models live here.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from blog.models import Post
+from comments.models import Comment
+
+PATH_MAX_LENGTH = 500
+
+
+class SourceRecord(models.Model):
+    """One object of a Blogger or WordPress export and what it became here.
+
+    A second import of the same blog finds its objects through these records, so nothing
+    is created twice; `source_hash` and `local_hash` tell a later export's changes apart
+    from edits made here since (which win).
+    """
+
+    class Platform(models.TextChoices):
+        BLOGGER = "blogger", "Blogger"
+        WORDPRESS = "wordpress", "WordPress"
+
+    class Kind(models.TextChoices):
+        AUTHOR = "author", "Author"
+        POST = "post", "Post"
+        COMMENT = "comment", "Comment"
+        # Pingbacks and trackbacks are not reader comments: they are kept here, with the
+        # post they point at, and written back by the WordPress export, never shown.
+        LINKBACK = "linkback", "Pingback or trackback"
+
+    platform = models.CharField(max_length=10, choices=Platform.choices)
+    # Source ids are unique within one blog: the WordPress blog's address, the Blogger blog id.
+    site = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    source_id = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="source_records"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="source_records"
+    )
+    # The source's own values that have no field here (original HTML, old URL, dates
+    # with their offsets, long names), so that nothing of the export is lost.
+    data = models.JSONField(default=dict, blank=True)
+    source_hash = models.CharField(max_length=64, blank=True)
+    local_hash = models.CharField(max_length=64, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "site", "kind", "source_id"], name="source_record_unique"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="author", user__isnull=False, post__isnull=True, comment__isnull=True)
+                    | Q(kind="post", user__isnull=True, post__isnull=False, comment__isnull=True)
+                    | Q(kind="comment", user__isnull=True, post__isnull=True, comment__isnull=False)
+                    | Q(kind="linkback", user__isnull=True, post__isnull=False, comment__isnull=True)
+                ),
+                name="source_record_target_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_platform_display()} {self.get_kind_display().lower()} {self.source_id}"
+
+
+class LegacyURL(models.Model):
+    """An address a post had on the old blog; it answers with a 301 to the post's permalink.
+
+    `path` is the path as the old blog served it (`/2013/04/slug.html`), or the query that
+    named the post (`/?p=123`).
+    """
+
+    path = models.CharField(max_length=PATH_MAX_LENGTH, unique=True)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="legacy_urls")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "old URL"
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.path
+
+
+class ImportRun(models.Model):
+    """One import that was saved: what file, by whom, and its report."""
+
+    platform = models.CharField(max_length=10, choices=SourceRecord.Platform.choices)
+    file_name = models.CharField(max_length=255)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+    report = models.TextField()
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_platform_display()} import of {self.file_name}"

@@ -1,0 +1,159 @@
+"""A blog read from an export, in one shape whatever platform wrote it.
+
+The Blogger and WordPress readers fill these; `importing` saves them. Bodies are already
+what our models store (a post's HTML laid out as its Markdown body, a comment's Markdown),
+dates are aware datetimes, and each object keeps its id in the source.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.utils import timezone
+
+from blog.models import Post
+from comments.models import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, URL_MAX_LENGTH, Comment
+from transfer.models import PATH_MAX_LENGTH
+
+TITLE_MAX_LENGTH = Post._meta.get_field("title").max_length
+SLUG_MAX_LENGTH = Post._meta.get_field("slug").max_length
+
+
+@dataclass
+class SourceAuthor:
+    key: str
+    username: str
+    display_name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+
+
+@dataclass
+class SourcePost:
+    key: str
+    title: str
+    slug: str
+    body: str
+    status: str
+    published_at: datetime | None
+    author_key: str
+    summary: str = ""
+    tags: list = field(default_factory=list)
+    comments_enabled: bool = True
+    old_paths: list = field(default_factory=list)
+    # Whether `body` is HTML laid out by transfer.html (then its rendering is checked).
+    body_is_html: bool = True
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class SourceComment:
+    key: str
+    post_key: str
+    parent_key: str | None
+    author_name: str
+    created_at: datetime
+    body: str
+    status: str = Comment.Status.APPROVED
+    author_email: str = ""
+    author_url: str = ""
+    # "comment", or a pingback/trackback that is kept apart from reader comments.
+    kind: str = "comment"
+    # The WordPress comment id: kept as our id when it is free, so old #comment-N anchors work.
+    number: int | None = None
+    held_reason: str = ""
+    data: dict = field(default_factory=dict)
+
+    @property
+    def is_linkback(self):
+        return self.kind != "comment"
+
+
+@dataclass
+class SourceBlog:
+    platform: str
+    site: str
+    title: str = ""
+    authors: dict = field(default_factory=dict)
+    posts: list = field(default_factory=list)
+    comments: list = field(default_factory=list)
+    # What the export holds that is not imported, by reason, and what conversions dropped.
+    skipped: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)
+    warnings: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------
+# Small conversions both readers need
+
+def clip(value, length):
+    """`value` cut to `length` characters (with an ellipsis), and whether it was cut."""
+    if len(value) <= length:
+        return value, False
+    return value[: length - 1].rstrip() + "…", True
+
+
+def valid_email(value):
+    value = (value or "").strip()
+    if not value or len(value) > EMAIL_MAX_LENGTH:
+        return ""
+    try:
+        EmailValidator()(value)
+    except ValidationError:
+        return ""
+    return value
+
+
+def valid_url(value):
+    """An http(s) address short enough for a comment's website, or ""."""
+    value = (value or "").strip()
+    if not value or len(value) > URL_MAX_LENGTH:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        return ""
+    return value
+
+
+def author_name(value, data):
+    """A commenter's name that fits the field; the full name stays in `data` when cut."""
+    name = re.sub(r"\s+", " ", value or "").strip() or "Anonymous"
+    clipped, was_cut = clip(name, NAME_MAX_LENGTH)
+    if was_cut:
+        data["author_name"] = name
+    return clipped
+
+
+def legacy_path(url_or_path):
+    """The path (or `/?p=N` query) a post had on the old blog, as requests will ask for it."""
+    parts = urlsplit(url_or_path.strip())
+    path = unquote(parts.path or "/")
+    if not path.startswith("/"):
+        path = "/" + path
+    for key in ("p", "page_id"):
+        match = re.search(rf"(?:^|&){key}=(\d+)(?:&|$)", parts.query)
+        if match and path in ("/", "/index.php"):
+            return f"/?{key}={match.group(1)}"
+    if path == "/" or len(path) > PATH_MAX_LENGTH:
+        return None
+    return path
+
+
+def parse_iso_datetime(value):
+    """An aware datetime from ISO 8601 as Blogger writes it (offset or Z, milliseconds)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    return moment

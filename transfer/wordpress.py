@@ -1,0 +1,320 @@
+"""Reading a WordPress export (WXR 1.0 to 1.2) into a SourceBlog."""
+
+import html as html_module
+import re
+from datetime import datetime
+from datetime import timezone as dt_timezone
+from urllib.parse import unquote
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from blog.models import Post
+from comments.models import Comment
+from transfer import html
+from transfer.models import SourceRecord
+from transfer.sources import (
+    SLUG_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    SourceAuthor,
+    SourceBlog,
+    SourceComment,
+    SourcePost,
+    author_name,
+    clip,
+    legacy_path,
+    valid_email,
+    valid_url,
+)
+from transfer.xmlfile import BadFile, child, children, parse_xml, text
+
+# Post meta written by our own export, so a round trip keeps the Markdown as it was typed.
+MARKDOWN_META = "_blog_markdown_source"
+SUMMARY_META = "_blog_markdown_summary"
+LEGACY_PATH_META = "_blog_legacy_path"
+
+COMMENT_STATES = {
+    "1": Comment.Status.APPROVED,
+    "0": Comment.Status.PENDING,
+    "spam": Comment.Status.SPAM,
+    "trash": Comment.Status.REJECTED,
+    "post-trashed": Comment.Status.REJECTED,
+}
+SKIPPED_TYPES = {
+    "page": "pages (this blog has posts only; copy the ones you need by hand)",
+    "attachment": "media attachments (their files stay at their old addresses, which the "
+    "posts link to)",
+    "nav_menu_item": "menu items",
+}
+
+
+def read_wordpress(data, *, name):
+    """The blog in a WXR file's bytes; BadFile when it is not one, or not safe to read."""
+    root = parse_xml(data, name=name)
+    if root.tag == "atom:feed":
+        raise BadFile(
+            f"{name} is an Atom feed (a Blogger export?), not a WordPress export. "
+            "Use import_blogger for Blogger files."
+        )
+    channel = child(root, "channel") if root.tag == "rss" else None
+    version = text(channel, "wp:wxr_version").strip() if channel is not None else ""
+    if channel is None or not version:
+        raise BadFile(
+            f"{name} is not a WordPress export (WXR): it has no <rss><channel> with a "
+            "<wp:wxr_version>. In WordPress, export with Tools → Export → All content."
+        )
+    if not re.fullmatch(r"1\.\d+", version):
+        raise BadFile(f"{name} is a WXR version {version} export; versions 1.0 to 1.2 can be read.")
+    return _WordPressReader(channel, name).read()
+
+
+def _gmt(value):
+    """WordPress's `YYYY-MM-DD HH:MM:SS` in UTC, or None for its zero date."""
+    value = (value or "").strip()
+    if not value or value.startswith("0000"):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt_timezone.utc)
+    except ValueError:
+        return None
+
+
+def _local(value):
+    """WordPress's local `post_date` when there is no GMT one: read in our time zone."""
+    value = (value or "").strip()
+    if not value or value.startswith("0000"):
+        return None
+    try:
+        naive = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    return timezone.make_aware(naive, timezone.get_default_timezone())
+
+
+def _meta(element, tag):
+    values = {}
+    for meta in children(element, tag):
+        key = text(meta, "wp:meta_key")
+        values.setdefault(key, []).append(text(meta, "wp:meta_value"))
+    return values
+
+
+class _WordPressReader:
+    def __init__(self, channel, name):
+        self.channel = channel
+        self.name = name
+        site = (text(channel, "wp:base_blog_url") or text(channel, "link")).strip().rstrip("/")
+        self.blog = SourceBlog(
+            platform=SourceRecord.Platform.WORDPRESS,
+            site=site or "wordpress",
+            title=text(channel, "title").strip(),
+        )
+        self.notes = html.Notes()
+
+    def read(self):
+        items = children(self.channel, "item")
+        self.read_authors(items)
+        attachments = {
+            text(item, "wp:post_id"): html.Attachment(
+                url=text(item, "wp:attachment_url").strip(),
+                title=html.plain_text(text(item, "title")),
+                parent=text(item, "wp:post_parent").strip(),
+                order=int(text(item, "wp:menu_order", "0") or 0),
+            )
+            for item in items
+            if text(item, "wp:post_type") == "attachment" and text(item, "wp:attachment_url").strip()
+        }
+        for item in items:
+            self.read_item(item, attachments)
+        self.blog.dropped.update(self.notes.dropped)
+        return self.blog
+
+    def read_authors(self, items):
+        for element in children(self.channel, "wp:author"):
+            login = text(element, "wp:author_login").strip()
+            if login:
+                self.blog.authors[login] = SourceAuthor(
+                    key=login,
+                    username=login,
+                    display_name=text(element, "wp:author_display_name").strip(),
+                    first_name=text(element, "wp:author_first_name").strip(),
+                    last_name=text(element, "wp:author_last_name").strip(),
+                    email=valid_email(text(element, "wp:author_email")),
+                )
+        # WXR 1.0 lists no authors: the posts' creators are all there is.
+        for item in items:
+            login = text(item, "dc:creator").strip()
+            if login and login not in self.blog.authors:
+                self.blog.authors[login] = SourceAuthor(key=login, username=login)
+
+    def read_item(self, item, attachments):
+        post_type = text(item, "wp:post_type", "post").strip() or "post"
+        status = text(item, "wp:status").strip()
+        comments = children(item, "wp:comment")
+        if post_type != "post":
+            self.skip(SKIPPED_TYPES.get(post_type, f"other WordPress items ({post_type})"), comments)
+            return
+        if status in ("trash", "auto-draft", "inherit"):
+            self.skip("posts in WordPress's trash or unsaved drafts", comments)
+            return
+        post = self.read_post(item, status, attachments)
+        self.blog.posts.append(post)
+        for element in comments:
+            self.blog.comments.append(self.read_comment(element, post.key))
+
+    def skip(self, reason, comments):
+        self.blog.skipped[reason] += 1
+        if comments:
+            self.blog.skipped["comments on skipped items"] += len(comments)
+
+    def read_post(self, item, status, attachments):
+        post_id = text(item, "wp:post_id").strip()
+        raw_title = text(item, "title")
+        title = html.plain_text(raw_title)
+        data = {"post_id": post_id, "link": text(item, "link").strip(), "guid": text(item, "guid").strip(),
+                "status": status, "post_date": text(item, "wp:post_date").strip(),
+                "post_date_gmt": text(item, "wp:post_date_gmt").strip()}
+        if raw_title.strip() != title:
+            data["title"] = raw_title
+        if not title:
+            title = "(no title)"
+            self.warn(f"WordPress post {post_id} has no title: it is called “(no title)”.")
+        title, was_cut = clip(title, TITLE_MAX_LENGTH)
+        if was_cut:
+            data["title"] = raw_title
+
+        published_at = _gmt(text(item, "wp:post_date_gmt"))
+        if published_at is None and status in ("publish", "future"):
+            published_at = _local(text(item, "wp:post_date"))
+        post_status = Post.Status.PUBLISHED if status in ("publish", "future") else Post.Status.DRAFT
+        if status == "private":
+            self.warn(f"“{title}” was private in WordPress: imported as a draft.")
+        if text(item, "wp:post_password").strip():
+            post_status = Post.Status.DRAFT
+            data["password_protected"] = True
+            self.warn(f"“{title}” was password-protected in WordPress: imported as a draft, "
+                      "for you to publish or keep.")
+        if post_status == Post.Status.PUBLISHED and published_at is None:
+            post_status = Post.Status.DRAFT
+            self.warn(f"“{title}” has no date in the export: imported as a draft.")
+
+        tags, categories = [], []
+        for element in children(item, "category"):
+            domain = element.get("domain", "category")
+            name = html.plain_text(element.text or "")
+            if not name:
+                continue
+            if domain == "category":
+                categories.append(name)
+                if element.get("nicename", slugify(name)) == "uncategorized":
+                    continue
+            elif domain not in ("post_tag", "tag"):
+                data.setdefault("terms", []).append([domain, name])
+                continue
+            if name not in tags:
+                tags.append(name)
+        if categories:
+            data["categories"] = categories
+        if text(item, "wp:is_sticky").strip() == "1":
+            data["sticky"] = True
+
+        meta = _meta(item, "wp:postmeta")
+        content = text(item, "content:encoded")
+        excerpt = text(item, "excerpt:encoded")
+        if MARKDOWN_META in meta:
+            body, body_is_html = meta[MARKDOWN_META][0], False
+            summary = (meta.get(SUMMARY_META) or [""])[0]
+        else:
+            data["content"] = content
+            if excerpt.strip():
+                data["excerpt"] = excerpt
+            teaser, whole = html.split_more(content)
+            convert = {"post_key": post_id, "attachments": attachments, "notes": self.notes}
+            body, body_is_html = html.post_body_from_html(html.wordpress_html(whole, **convert)), True
+            summary_source = excerpt if excerpt.strip() else teaser
+            summary = ""
+            if summary_source and summary_source.strip():
+                summary = html.post_body_from_html(html.wordpress_html(summary_source, **convert))
+
+        old_paths = []
+        for candidate in [data["link"], f"/?p={post_id}" if post_id else "", *meta.get(LEGACY_PATH_META, [])]:
+            path = legacy_path(candidate) if candidate else None
+            if path and path not in old_paths:
+                old_paths.append(path)
+
+        return SourcePost(
+            key=post_id or data["link"],
+            title=title,
+            slug=self.slug(text(item, "wp:post_name"), title, post_id),
+            body=body,
+            body_is_html=body_is_html,
+            summary=summary,
+            status=post_status,
+            published_at=published_at,
+            author_key=text(item, "dc:creator").strip(),
+            tags=tags,
+            comments_enabled=text(item, "wp:comment_status", "open").strip() != "closed",
+            old_paths=old_paths,
+            data=data,
+        )
+
+    @staticmethod
+    def slug(post_name, title, post_id):
+        for candidate in (unquote(post_name or ""), title):
+            slug = slugify(candidate)[:SLUG_MAX_LENGTH].strip("-")
+            if slug:
+                return slug
+        return f"post-{post_id or 'untitled'}"
+
+    def read_comment(self, element, post_key):
+        comment_id = text(element, "wp:comment_id").strip()
+        kind = text(element, "wp:comment_type").strip() or "comment"
+        approved = text(element, "wp:comment_approved").strip()
+        data = {"comment_id": comment_id, "type": kind, "approved": approved}
+        status = COMMENT_STATES.get(approved)
+        if status is None:
+            status = Comment.Status.PENDING
+            self.warn(f"Comment {comment_id} has the unknown state “{approved}”: imported as pending.")
+        raw_email = text(element, "wp:comment_author_email").strip()
+        raw_url = text(element, "wp:comment_author_url").strip()
+        email, url = valid_email(raw_email), valid_url(raw_url)
+        if raw_email and not email:
+            data["author_email"] = raw_email
+        if raw_url and not url:
+            data["author_url"] = raw_url
+        created_at = _gmt(text(element, "wp:comment_date_gmt")) or _local(text(element, "wp:comment_date"))
+        if created_at is None:
+            created_at = timezone.now()
+            self.warn(f"Comment {comment_id} has no date: dated now.")
+        content = text(element, "wp:comment_content")
+        meta = _meta(element, "wp:commentmeta")
+        if MARKDOWN_META in meta:
+            body = meta[MARKDOWN_META][0]
+        else:
+            data["content"] = content
+            body = html.comment_markdown_from_html(content)
+        parent = text(element, "wp:comment_parent").strip()
+        name = author_name(html_module.unescape(text(element, "wp:comment_author")), data)
+        if kind != "comment":
+            # A pingback's "author" is the linking page's title and its URL the page: kept
+            # whole for the export, whatever their length.
+            data.update(author_name=html_module.unescape(text(element, "wp:comment_author")),
+                        author_url=raw_url, content=content)
+        return SourceComment(
+            key=comment_id,
+            post_key=post_key,
+            parent_key=parent if parent not in ("", "0") else None,
+            author_name=name,
+            author_email=email,
+            author_url=url,
+            created_at=created_at,
+            body=body,
+            status=status,
+            kind="comment" if kind == "comment" else "linkback",
+            number=int(comment_id) if comment_id.isdigit() else None,
+            held_reason="Pending in the WordPress export" if status == Comment.Status.PENDING else "",
+            data=data,
+        )
+
+    def warn(self, message):
+        self.blog.warnings.append(message)
