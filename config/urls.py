@@ -14,6 +14,7 @@ urlpatterns = [
     # django-markdownx's editor calls these two paths; our views check who may use them.
     path("markdownx/markdownify/", blog_views.markdown_preview, name="markdownx_markdownify"),
     path("markdownx/upload/", blog_views.image_upload, name="markdownx_upload"),
+    path("comments/", include("comments.urls")),
     path("", include("blog.urls")),
 ]
 

@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from blog.models import Post
+from comments.models import Comment
+
+FEED_LENGTH = 30
+
+
+class LatestCommentsFeed(Feed):
+    """The latest approved comments on published posts. Names only: no email, ever."""
+
+    description = "The latest comments from readers."
+
+    def title(self):
+        return f"{settings.SITE_NAME}: comments"
+
+    def link(self):
+        return reverse("blog:post-index")
+
+    def items(self):
+        return self.comments()[:FEED_LENGTH]
+
+    def comments(self):
+        return (
+            Comment.objects.visible()
+            .filter(post__in=Post.objects.published())
+            .select_related("post")
+            .only("id", "author_name", "body_html", "created_at", "post__title",
+                  "post__slug", "post__published_at")
+            .order_by("-created_at", "-id")
+        )
+
+    def item_title(self, comment):
+        return f"{comment.author_name} on “{comment.post.title}”"
+
+    def item_description(self, comment):
+        return comment.body_html
+
+    def item_link(self, comment):
+        return comment.get_absolute_url()
+
+    def item_pubdate(self, comment):
+        return comment.created_at
+
+    def item_author_name(self, comment):
+        return comment.author_name
+
+
+class LatestCommentsAtomFeed(LatestCommentsFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestCommentsFeed.description
+
+
+class PostCommentsFeed(LatestCommentsFeed):
+    def get_object(self, request, post_id):
+        return get_object_or_404(Post.objects.published(), pk=post_id)
+
+    def title(self, post):
+        return f"Comments on “{post.title}”"
+
+    def link(self, post):
+        return post.get_absolute_url()
+
+    def description(self, post):
+        return f"The latest comments on “{post.title}”."
+
+    def items(self, post):
+        return self.comments().filter(post=post)[:FEED_LENGTH]
+
+    def item_title(self, comment):
+        return comment.author_name
+
+
+class PostCommentsAtomFeed(PostCommentsFeed):
+    feed_type = Atom1Feed
+
+    def subtitle(self, post):
+        return self.description(post)

@@ -1,0 +1,170 @@
+import re
+import unicodedata
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.validators import URLValidator
+
+from comments import moderation
+from comments.models import (
+    BODY_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    URL_MAX_LENGTH,
+    Comment,
+)
+
+# The form carries the time it was made, signed; older than this it asks for a reload
+# (and a replayed or hand-made submission cannot pass for a fresh one).
+FORM_MAX_AGE = timedelta(hours=2)
+TIMESTAMP_SALT = "comments.form"
+
+REPLY_ERROR_OTHER_POST = "You can only reply to a comment on this post."
+REPLY_ERROR_NOT_VISIBLE = "That comment is not published, so it cannot be replied to."
+REPLY_ERROR_TOO_DEEP = (
+    "This conversation is nested as deep as it can go: please reply to an earlier comment."
+)
+
+
+def clean_display_name(value):
+    """A name without invisible characters.
+
+    Unicode format characters (bidi overrides and isolates, zero-width spaces and
+    joiners) and control characters would let one name look like another, or reverse
+    the text around it; they are removed and runs of spaces become one.
+    """
+    visible = "".join(c for c in value if unicodedata.category(c) not in {"Cf", "Cc"})
+    return re.sub(r"\s+", " ", visible).strip()
+
+
+class CommentForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Email",
+        max_length=EMAIL_MAX_LENGTH,
+        help_text="Never shown to anyone. Used only to tell you of replies if you ask.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    url = forms.URLField(
+        label="Website (optional)",
+        required=False,
+        max_length=URL_MAX_LENGTH,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        error_messages={"invalid": "Enter a web address starting with http:// or https://."},
+        widget=forms.URLInput(attrs={"autocomplete": "url"}),
+    )
+    body = forms.CharField(
+        label="Comment",
+        max_length=BODY_MAX_LENGTH,
+        help_text="Markdown works: *emphasis*, `code`, lists, > quotes and [links](https://…).",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    notify = forms.BooleanField(label="Email me when someone replies", required=False)
+    parent = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+    timestamp = forms.CharField(widget=forms.HiddenInput)
+    # Hidden from people by the style sheet; programs that fill in every field fill it.
+    honeypot = forms.CharField(
+        label="Leave this field empty",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, post, *args, user=None, parent=None, **kwargs):
+        kwargs.setdefault("auto_id", "comment-form-%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.post = post
+        self.fields["timestamp"].initial = signing.TimestampSigner(salt=TIMESTAMP_SALT).sign(
+            str(post.pk)
+        )
+        if parent is not None:
+            self.fields["parent"].initial = parent.pk
+        if user is not None and user.is_authenticated:
+            self.fields["name"].initial = user.get_full_name() or user.get_username()
+            self.fields["email"].initial = user.email
+
+    def clean_name(self):
+        name = clean_display_name(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError("Enter a name made of visible letters.")
+        return name
+
+    def clean_email(self):
+        # Stored in lower case so that "an earlier approved comment from this address"
+        # and the flood rule find it with a plain indexed lookup.
+        return self.cleaned_data["email"].lower()
+
+    def clean_timestamp(self):
+        value = self.cleaned_data["timestamp"]
+        signer = signing.TimestampSigner(salt=TIMESTAMP_SALT)
+        try:
+            post_id = signer.unsign(value, max_age=FORM_MAX_AGE)
+        except signing.SignatureExpired:
+            raise forms.ValidationError(
+                "This page was opened more than two hours ago. Please copy your comment, "
+                "reload the page and send it again.",
+                code="expired",
+            ) from None
+        except signing.BadSignature:
+            post_id = None
+        if post_id != str(self.post.pk):
+            raise forms.ValidationError(
+                "This form was not made by this page. Please reload the page and try again.",
+                code="forged",
+            )
+        return value
+
+    def clean_honeypot(self):
+        if self.cleaned_data["honeypot"]:
+            raise forms.ValidationError(
+                "The field “Leave this field empty” must be left empty.", code="honeypot"
+            )
+        return ""
+
+    def clean_parent(self):
+        parent_id = self.cleaned_data["parent"]
+        if parent_id is None:
+            return None
+        parent = Comment.objects.filter(pk=parent_id).first()
+        if parent is None or parent.post_id != self.post.pk:
+            raise forms.ValidationError(REPLY_ERROR_OTHER_POST, code="other_post")
+        if not parent.is_visible:
+            raise forms.ValidationError(REPLY_ERROR_NOT_VISIBLE, code="not_visible")
+        if not moderation.can_reply_to(parent):
+            raise forms.ValidationError(REPLY_ERROR_TOO_DEEP, code="too_deep")
+        return parent
+
+    @property
+    def hidden_field_errors(self):
+        """Errors of the hidden fields, shown with the form's own errors at the top."""
+        return [
+            error
+            for name in ("timestamp", "parent")
+            for error in self.errors.get(name, [])
+        ]
+
+    def build_comment(self, *, user, ip_address, user_agent):
+        """The comment this form describes, not yet stored."""
+        data = self.cleaned_data
+        return Comment(
+            post=self.post,
+            parent=data["parent"],
+            author_name=data["name"],
+            author_email=data["email"],
+            author_url=data["url"],
+            body=data["body"],
+            notify_on_reply=data["notify"],
+            user=user if user.is_authenticated else None,
+            ip_address=ip_address,
+            # Headers may carry control characters (even NUL, which PostgreSQL refuses).
+            user_agent="".join(c for c in user_agent if c.isprintable())[:500],
+        )

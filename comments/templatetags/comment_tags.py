@@ -1,0 +1,48 @@
+from django import template
+
+from blog.models import Post
+from comments import moderation, threads
+from comments.forms import CommentForm
+from comments.models import Comment
+
+register = template.Library()
+
+# Where a post instance keeps its number of approved comments once counted.
+_COUNT_ATTRIBUTE = "_approved_comment_count"
+
+
+@register.inclusion_tag("comments/_thread.html", takes_context=True)
+def comment_thread(context, post):
+    """A post's comment thread with the form (or a notice that comments are closed)."""
+    request = context.get("request")
+    is_open = moderation.comments_open(post)
+    thread = threads.build_thread(
+        post, own_ids=threads.own_comment_ids(request), open_for_replies=is_open
+    )
+    user = getattr(request, "user", None)
+    return {
+        "post": post,
+        "post_url": post.get_absolute_url(),
+        "thread": thread,
+        "comments_open": is_open,
+        "form": CommentForm(post, user=user) if is_open else None,
+        "request": request,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def comment_count(context, post):
+    """The number of approved comments on `post`.
+
+    On a page listing posts, the first call counts for every post of the list in one
+    query and keeps each count on its post, so the page makes one query, not one a post.
+    """
+    count = getattr(post, _COUNT_ATTRIBUTE, None)
+    if count is not None:
+        return count
+    listed = [item for item in context.get("object_list") or () if isinstance(item, Post)]
+    posts = listed if any(item is post for item in listed) else [post]
+    counts = Comment.objects.count_visible_by_post([item.pk for item in posts])
+    for item in posts:
+        setattr(item, _COUNT_ATTRIBUTE, counts.get(item.pk, 0))
+    return counts.get(post.pk, 0)
