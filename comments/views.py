@@ -106,7 +106,7 @@ def queue(request):
         {"status": value, "label": label, "count": counts.get(value, 0)}
         for value, label in Comment.Status.choices
     ]
-    comments = Comment.objects.filter(status=status).select_related("post", "parent")
+    comments = Comment.objects.filter(status=status).select_related("post", "parent", "moderated_by")
     # Pending: oldest first, as a queue; decided ones: the latest decisions first.
     comments = comments.order_by(
         *(("created_at", "id") if status == Comment.Status.PENDING else ("-created_at", "-id"))
