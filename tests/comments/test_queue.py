@@ -292,3 +292,21 @@ def test_an_illegal_move_is_refused_and_not_logged(moderator, make_comment, move
     with pytest.raises(IllegalTransition):
         getattr(comment, move)(by=moderator)
     assert ModerationLog.objects.count() == 0
+
+
+def test_the_admin_refuses_a_parent_on_another_post(admin_client, make_comment, make_post):
+    comment = make_comment()
+    elsewhere = make_comment(post=make_post())
+    url = reverse("admin:comments_comment_change", args=[comment.pk])
+
+    response = admin_client.post(url, {
+        "post": comment.post_id, "parent": elsewhere.pk, "author_name": comment.author_name,
+        "author_email": comment.author_email, "author_url": "", "user": "",
+        "body": comment.body,
+        "log-TOTAL_FORMS": "0", "log-INITIAL_FORMS": "0",
+    })
+
+    comment.refresh_from_db()
+    assert response.status_code == 200
+    assert "same post as its parent" in response.content.decode()
+    assert comment.parent_id is None
