@@ -53,6 +53,9 @@ class Node:
     # How many lists of replies end after this node (when it has no replies itself).
     closing: range = range(0)
 
+    def __post_init__(self):
+        self.author_url = Comment.web_address(self.author_url)
+
     @property
     def id(self):
         return self.pk
