@@ -85,6 +85,49 @@ def redis_keys():
     return int(result.stdout.strip() or 0)
 
 
+PG_VERSION = os.environ.get("SYSTEM_PG_VERSION") or (
+    sorted(os.listdir("/etc/postgresql"))[0] if os.path.isdir("/etc/postgresql") else "15"
+)
+REDIS_START = [
+    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+    "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+    "--logfile", "/var/log/redis/ci.log",
+]
+
+
+def wait_for(check, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def restart_postgres():
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main", "restart"],
+                   check=True, capture_output=True, timeout=120)
+
+
+def ensure_postgres():
+    """Start PostgreSQL if it is down (other people's tests need it); True when it is up."""
+    if not postgres_is_up():
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main", "start"],
+                       capture_output=True, timeout=120)
+    return wait_for(postgres_is_up)
+
+
+def stop_redis():
+    subprocess.run(["redis-cli", "-h", "127.0.0.1", "shutdown", "nosave"], capture_output=True, timeout=30)
+
+
+def ensure_redis():
+    """Start Redis if it is down (other people's tests need it); True when it is up."""
+    if not redis_is_up():
+        subprocess.run(REDIS_START, capture_output=True, timeout=30)
+    return wait_for(redis_is_up)
+
+
 def flush_redis():
     db = REDIS_URL.rsplit("/", 1)[-1]
     subprocess.run(["redis-cli", "-h", "127.0.0.1", "-n", db, "flushdb"], capture_output=True, check=True)
