@@ -2,11 +2,31 @@ from django.contrib import admin
 from django.db import models
 from markdownx.widgets import AdminMarkdownxWidget
 
+from blog import pagecache
 from blog.models import Post, Tag
 
 
+class ChangesPagesMixin:
+    """Every change made here is on readers' pages: cached pages go stale after it commits.
+
+    save_related() runs after the object and its tags are saved, on add and on change.
+    """
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        pagecache.site_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        pagecache.site_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        pagecache.site_changed()
+
+
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ChangesPagesMixin, admin.ModelAdmin):
     list_display = ["title", "author", "status", "published_at", "updated_at"]
     list_filter = ["status", "tags", "author"]
     search_fields = ["title", "body"]
@@ -46,7 +66,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ChangesPagesMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

@@ -1,10 +1,15 @@
+from functools import partial
+
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, re_path
 
-from blog import feeds, views
+from blog import feeds, pagecache, views
 from blog.sitemaps import sitemaps
 
 app_name = "blog"
+
+# Feeds and the sitemap show posts and tags only.
+cached = partial(pagecache.cache_for_readers, keys=[pagecache.SITE])
 
 urlpatterns = [
     path("", views.PostIndexView.as_view(), name="post-index"),
@@ -21,11 +26,11 @@ urlpatterns = [
     ),
     path("preview/<int:pk>/", views.PostPreviewView.as_view(), name="post-preview"),
     re_path(r"^tags/(?P<slug>[-\w]+)/$", views.TagDetailView.as_view(), name="tag-detail"),
-    re_path(r"^tags/(?P<slug>[-\w]+)/feed/rss/$", feeds.TagPostsFeed(), name="tag-feed-rss"),
-    re_path(r"^tags/(?P<slug>[-\w]+)/feed/atom/$", feeds.TagPostsAtomFeed(), name="tag-feed-atom"),
+    re_path(r"^tags/(?P<slug>[-\w]+)/feed/rss/$", cached(feeds.TagPostsFeed()), name="tag-feed-rss"),
+    re_path(r"^tags/(?P<slug>[-\w]+)/feed/atom/$", cached(feeds.TagPostsAtomFeed()), name="tag-feed-atom"),
     path("search/", views.SearchView.as_view(), name="search"),
-    path("feed/rss/", feeds.LatestPostsFeed(), name="feed-rss"),
-    path("feed/atom/", feeds.LatestPostsAtomFeed(), name="feed-atom"),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("feed/rss/", cached(feeds.LatestPostsFeed()), name="feed-rss"),
+    path("feed/atom/", cached(feeds.LatestPostsAtomFeed()), name="feed-atom"),
+    path("sitemap.xml", cached(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
 ]

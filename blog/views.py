@@ -8,12 +8,27 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 from django.views.generic.dates import DateDetailView, MonthArchiveView, YearArchiveView
 
-from blog import images, markdown
+from blog import images, markdown, pagecache
 from blog.models import Post, Tag
 from blog.ratelimit import rate_limit
 
 
-class PublishedPostsMixin:
+class CachedForReadersMixin:
+    """Anonymous readers get the page from the cache while its content is unchanged.
+
+    blog/pagecache.py says what is never cached; `page_cache_keys` names the content the
+    page shows, from the URL alone.
+    """
+
+    def page_cache_keys(self):
+        return [pagecache.SITE, pagecache.COMMENTS]
+
+    def dispatch(self, request, *args, **kwargs):
+        parent = super().dispatch
+        return pagecache.serve(request, self.page_cache_keys(), lambda: parent(request, *args, **kwargs))
+
+
+class PublishedPostsMixin(CachedForReadersMixin):
     """What every list of posts shares: only published posts, newest first, paginated."""
 
     date_field = "published_at"
@@ -48,7 +63,7 @@ class UnpublishedNeverCachedMixin:
         return response
 
 
-class PostDetailView(UnpublishedNeverCachedMixin, DateDetailView):
+class PostDetailView(CachedForReadersMixin, UnpublishedNeverCachedMixin, DateDetailView):
     date_field = "published_at"
     month_format = "%m"
     # The queryset already hides what is not due; staff may preview scheduled posts here.
@@ -56,6 +71,10 @@ class PostDetailView(UnpublishedNeverCachedMixin, DateDetailView):
 
     def get_queryset(self):
         return Post.objects.visible_to(self.request.user).select_related("author").prefetch_related("tags")
+
+    def page_cache_keys(self):
+        # The URL is the post's permalink: its thread's key is known before any query.
+        return [pagecache.SITE, pagecache.thread_key(self.request.path)]
 
 
 class PostPreviewView(UnpublishedNeverCachedMixin, DetailView):

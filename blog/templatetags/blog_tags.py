@@ -3,14 +3,40 @@ from itertools import groupby
 from django import template
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
+from blog import pagecache
 from blog.models import Post, Tag
 
 register = template.Library()
 
 
-@register.inclusion_tag("blog/_archive_list.html")
-def blog_archive():
+# The sidebar aggregates over every published post: rendered once per version of the site
+# (blog/pagecache.py) and served from the cache until a post or tag changes.
+
+
+@register.simple_tag(takes_context=True)
+def blog_archive(context):
+    return mark_safe(pagecache.fragment(
+        context.get("request"),
+        "sidebar-archive",
+        [pagecache.SITE],
+        lambda: render_to_string("blog/_archive_list.html", archive_months()),
+    ))
+
+
+@register.simple_tag(takes_context=True)
+def tag_list(context):
+    return mark_safe(pagecache.fragment(
+        context.get("request"),
+        "sidebar-tags",
+        [pagecache.SITE],
+        lambda: render_to_string("blog/_tag_list.html", tags_with_counts()),
+    ))
+
+
+def archive_months():
     """The "Blog archive": years, and months with their post counts, newest first."""
     months = (
         Post.objects.published()
@@ -28,8 +54,7 @@ def blog_archive():
     return {"years": years}
 
 
-@register.inclusion_tag("blog/_tag_list.html")
-def tag_list():
+def tags_with_counts():
     """Tags that have published posts, with how many."""
     tags = (
         Tag.objects.filter(posts__in=Post.objects.published())

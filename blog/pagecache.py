@@ -1,0 +1,284 @@
+"""Whole pages cached for anonymous readers, invalidated exactly when their content changes.
+
+A cached page records the versions of the content it shows: `SITE` (posts and tags, shown
+on every page through lists and the sidebar), `COMMENTS` (comment counts on lists, comment
+feeds) and one thread key per post. Versions live in the database (`PageVersion`), read in
+one query per request, so a change made by one process is seen by every other process and
+machine, with a shared Redis cache or with memory local to each process, and a Redis
+outage costs speed, never correctness. The code path that changes content calls
+`site_changed()` or `thread_changed(post)`; they take effect when the transaction commits.
+Scheduled posts need no call: the site version carries the time of the next due
+publication and counts as changed from then on.
+
+What is never cached: requests with a session (logged-in staff, a commenter whose
+"awaiting moderation" comment only they may see) or flash messages, responses that set
+cookies or mark themselves private or uncacheable (previews), and anything but a 200.
+Pages with a form keep working: the cached copy holds a placeholder where the CSRF token
+was, and each reader gets a token of their own, with the CSRF cookie Django sets for them;
+a CSP nonce in the page is replaced the same way. Answers carry an ETag, and a matching
+If-None-Match gets 304.
+"""
+
+import hashlib
+import random
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, _unmask_cipher_token, get_token
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+
+SITE = "site"
+COMMENTS = "comments"
+
+# How long an entry may sit unused; versions, not time, decide whether it is still right.
+TIMEOUT = 24 * 3600
+CSRF_MARK = b"\x00csrf\x00"
+NONCE_MARK = b"\x00nonce\x00"
+_TOKEN_CANDIDATE = re.compile(rb"[A-Za-z0-9]{%d}" % CSRF_TOKEN_LENGTH)
+
+
+def thread_key(post_url):
+    """The version key of one post's comment thread: its page (all pages of it) and feeds."""
+    return "thread:" + hashlib.sha1(post_url.encode()).hexdigest()[:20]
+
+
+# Invalidation: called by the code paths that change content.
+
+
+def site_changed():
+    """Posts or tags changed: every page may show it."""
+    transaction.on_commit(lambda: _bump([SITE]))
+
+
+def thread_changed(post):
+    """A comment on `post` appeared, changed or went: its pages, lists and comment feeds."""
+    url = post.get_absolute_url()
+    transaction.on_commit(lambda: _bump([COMMENTS, thread_key(url)]))
+
+
+def _bump(keys):
+    from blog.models import PageVersion, Post
+
+    now = timezone.now()
+    valid_until = None
+    if SITE in keys:
+        valid_until = (
+            Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=now)
+            .order_by("published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
+    PageVersion.objects.bulk_create(
+        [
+            PageVersion(
+                key=key,
+                version=random.getrandbits(62),
+                valid_until=valid_until if key == SITE else None,
+            )
+            for key in keys
+        ],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["version", "valid_until"],
+    )
+
+
+# Reading versions: once per request and key.
+
+
+def versions(request, keys):
+    """{key: version} for `keys`, read once per request (memoised on the request)."""
+    from blog.models import PageVersion
+
+    known = request.__dict__.setdefault("_page_versions", {})
+    missing = [key for key in keys if key not in known]
+    if missing:
+        rows = PageVersion.objects.filter(key__in=missing).values_list("key", "version", "valid_until")
+        found = {key: (version, valid_until) for key, version, valid_until in rows}
+        now = timezone.now()
+        for key in missing:
+            version, valid_until = found.get(key, (0, None))
+            if valid_until is not None and valid_until <= now:
+                # A scheduled post is due: everything that lists posts changes now.
+                _bump([key])
+                version = PageVersion.objects.filter(key=key).values_list("version", flat=True).first()
+            known[key] = version
+    return tuple(known[key] for key in keys)
+
+
+def fragment(request, name, keys, render):
+    """A piece of a page (e.g. the sidebar) rendered by `render()`, cached under `keys`."""
+    if request is None:
+        return render()
+    current = versions(request, keys)
+    cache_key = f"fragment:{name}"
+    entry = cache.get(cache_key)
+    if entry is not None and entry[0] == current:
+        return entry[1]
+    value = render()
+    cache.set(cache_key, (current, value), TIMEOUT)
+    return value
+
+
+def expire_at(request, when):
+    """The page being rendered changes by itself at `when` (e.g. comments close)."""
+    if when is None:
+        return
+    current = getattr(request, "_page_expires_at", None)
+    if current is None or when < current:
+        request._page_expires_at = when
+
+
+# Serving.
+
+
+def is_cacheable_request(request):
+    if request.method not in ("GET", "HEAD"):
+        return False
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def serve(request, keys, render):
+    """The page for `request` from the cache, or `render()`ed and cached, answering 304s.
+
+    `keys` are the version keys the page depends on, known from the URL alone.
+    """
+    if not is_cacheable_request(request):
+        return render()
+    current = versions(request, keys)
+    cache_key = _cache_key(request)
+    entry = cache.get(cache_key)
+    now = timezone.now()
+    if entry is not None and entry["versions"] == current and (
+        entry["expires_at"] is None or now < entry["expires_at"]
+    ):
+        return _from_entry(request, entry)
+
+    response = render()
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    entry = _entry_for(request, response, current)
+    if entry is not None:
+        cache.set(cache_key, entry, TIMEOUT)
+        _mark_cacheable(request, response, entry)
+    return response
+
+
+def cache_for_readers(view, keys):
+    """`view` served through the cache; `keys` as for serve(), fixed for every URL."""
+
+    def cached_view(request, *args, **kwargs):
+        return serve(request, keys, lambda: view(request, *args, **kwargs))
+
+    return cached_view
+
+
+def _cache_key(request):
+    raw = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return "page:" + hashlib.sha1(raw.encode()).hexdigest()
+
+
+def _entry_for(request, response, current):
+    """What to store of `response`, or None when it must not be shared."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return None
+    cache_control = response.get("Cache-Control", "")
+    if any(word in cache_control for word in ("private", "no-store", "no-cache")):
+        return None
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return None
+    messages = getattr(request, "_messages", None)
+    if messages is not None and getattr(messages, "added_new", False):
+        return None
+    content = response.content
+    has_csrf = False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        if settings.CSRF_USE_SESSIONS:
+            return None
+        content, has_csrf = _punch_csrf(content, request.META["CSRF_COOKIE"])
+    nonce = getattr(request, "_csp_nonce", None)
+    has_nonce = isinstance(nonce, str) and nonce.encode() in content
+    if has_nonce:
+        content = content.replace(nonce.encode(), NONCE_MARK)
+    return {
+        "versions": current,
+        "expires_at": getattr(request, "_page_expires_at", None),
+        "content": content,
+        "content_type": response["Content-Type"],
+        "csrf": has_csrf,
+        "nonce": has_nonce,
+        "etag": hashlib.sha1(repr(current).encode() + content).hexdigest()[:24],
+    }
+
+
+def _punch_csrf(content, secret):
+    """Replace every CSRF token of this request's secret by a placeholder."""
+    found = False
+
+    def replace(match):
+        nonlocal found
+        token = match.group().decode()
+        if _unmask_cipher_token(token) == secret:
+            found = True
+            return CSRF_MARK
+        return match.group()
+
+    return _TOKEN_CANDIDATE.sub(replace, content), found
+
+
+def _etag(request, entry):
+    if entry["nonce"]:
+        # The nonce is new on every answer and the browser's copy holds an old one.
+        return None
+    tag = entry["etag"]
+    if entry["csrf"]:
+        # A token in the browser's copy is good only with the cookie it was made for.
+        secret = request.META.get("CSRF_COOKIE", "")
+        tag += "-" + hashlib.sha1(secret.encode()).hexdigest()[:8]
+    return f'"{tag}"'
+
+
+def _mark_cacheable(request, response, entry):
+    etag = _etag(request, entry)
+    if etag:
+        response["ETag"] = etag
+    _patch_cache_control(response, private=entry["csrf"] or entry["nonce"])
+
+
+def _patch_cache_control(response, *, private):
+    """Browsers and proxies may keep the page but must ask (If-None-Match) before each use."""
+    if private:
+        patch_cache_control(response, no_cache=True, private=True)
+    else:
+        patch_cache_control(response, no_cache=True)
+
+
+def _from_entry(request, entry):
+    etag = _etag(request, entry)
+    if etag and etag in _if_none_match(request):
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        _patch_cache_control(response, private=entry["csrf"])
+        return response
+    content = entry["content"]
+    if entry["csrf"]:
+        content = content.replace(CSRF_MARK, get_token(request).encode())
+        # get_token() may have made a new secret (first visit): the ETag names it.
+        etag = _etag(request, entry)
+    if entry["nonce"]:
+        content = content.replace(NONCE_MARK, str(request.csp_nonce).encode())
+    response = HttpResponse(content, content_type=entry["content_type"])
+    _mark_cacheable(request, response, entry)
+    response["X-Page-Cache"] = "hit"
+    return response
+
+
+def _if_none_match(request):
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
