@@ -212,3 +212,18 @@ def test_the_seed_thread_renders_both_replies_inside_the_first_comment(client):
     assert tree[f"comment-{reply_2.pk}"] == [f"comment-{first.pk}"]
     assert html.count("Anonymous") >= 3
     assert "3 comments" in html
+
+
+def test_comment_dates_are_shown_in_the_sites_time_zone(client, published_post, make_comment,
+                                                        settings):
+    from datetime import datetime, timezone as dt_timezone
+
+    settings.TIME_ZONE = "Asia/Tokyo"
+    comment = make_comment()
+    Comment.objects.filter(pk=comment.pk).update(
+        created_at=datetime(2013, 4, 11, 20, 30, tzinfo=dt_timezone.utc)
+    )
+
+    html = page(client, published_post)
+
+    assert '<time datetime="2013-04-12T05:30:00+09:00">12 April 2013, 05:30</time>' in html
