@@ -102,7 +102,10 @@ class SearchView(PublishedPostsMixin, ListView):
     max_query_length = 200
 
     def get_queryset(self):
-        self.query = self.request.GET.get("q", "").strip()[: self.max_query_length]
+        # NUL (which PostgreSQL refuses in a query) and other control characters are
+        # typing noise at best; they are dropped, not searched for.
+        raw = "".join(c if c.isprintable() else " " for c in self.request.GET.get("q", ""))
+        self.query = raw.strip()[: self.max_query_length]
         if not self.query:
             return Post.objects.none()
         return super().get_queryset().search(self.query)
