@@ -124,6 +124,8 @@ def stop_redis():
 def ensure_redis():
     """Start Redis if it is down (other people's tests need it); True when it is up."""
     if not redis_is_up():
+        os.makedirs("/var/lib/redis", exist_ok=True)
+        os.makedirs("/var/log/redis", exist_ok=True)
         subprocess.run(REDIS_START, capture_output=True, timeout=30)
     return wait_for(redis_is_up)
 

@@ -66,8 +66,8 @@ def main(argv=None):
         for problem in result["problems"]:
             print(f"          problem: {problem}")
     passed = sum(r["ok"] for r in results)
-    print(f"{passed} passed, {len(results) - passed} failed "
-          f"({round(time.monotonic() - started)} s; logs in {harness.WORK})")
+    print(f"({round(time.monotonic() - started)} s; server logs in {harness.WORK})")
+    print(f"{passed} passed, {len(results) - passed} failed")
     if all(r["ok"] for r in results):
         shutil.rmtree(harness.WORK, ignore_errors=True)
     return 0 if passed == len(results) else 1
