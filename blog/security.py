@@ -1,8 +1,10 @@
 """Request-level defences that belong to no single view.
 
-- RequestSizeLimitMiddleware refuses an oversized body with 413 from its Content-Length,
+- EarlyRefusalMiddleware refuses an oversized body with 413 from its Content-Length,
   before anything reads it. Public pages only take small forms; the admin and the editor
-  (settings.REQUEST_BODY_STAFF_PATHS) take posts and image uploads.
+  (settings.REQUEST_BODY_STAFF_PATHS) take posts and image uploads. It also answers 400 to
+  a NUL byte in the path or query string, which no real link has and which PostgreSQL
+  refuses in a query (every lookup by URL or parameter would otherwise be a 500).
 - LockoutBackend is django-axes' lockout check for logins (the admin's among them).
 """
 
@@ -15,7 +17,7 @@ from django.shortcuts import render
 logger = logging.getLogger(__name__)
 
 
-class RequestSizeLimitMiddleware:
+class EarlyRefusalMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -24,7 +26,7 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = -1
-        if length < 0:
+        if length < 0 or self.has_nul(request):
             return render(request, "400.html", status=400)
         limit = self.limit_for(request.path_info)
         if length > limit:
@@ -33,6 +35,11 @@ class RequestSizeLimitMiddleware:
             )
             return render(request, "413.html", {"limit": limit}, status=413)
         return self.get_response(request)
+
+    @staticmethod
+    def has_nul(request):
+        query = request.META.get("QUERY_STRING", "")
+        return "\x00" in request.path_info or "\x00" in query or "%00" in query
 
     @staticmethod
     def limit_for(path):

@@ -113,8 +113,8 @@ MIDDLEWARE = [
     "ops.middleware.HealthCheckMiddleware",
     "ops.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Refuses oversized bodies (413) before anything reads them.
-    "blog.security.RequestSizeLimitMiddleware",
+    # Refuses oversized bodies (413) and NUL bytes in URLs (400) before anything reads them.
+    "blog.security.EarlyRefusalMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
