@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from blog import pagecache
 from comments import notifications
 from comments.models import BlocklistEntry, Comment, IllegalTransition, ModerationKeyword
 
@@ -48,10 +49,16 @@ def comments_open(post, now=None):
     """Whether a post takes new comments: enabled on it, published, and not too old."""
     if not post.comments_enabled or not post.is_published:
         return False
+    closing = closes_at(post)
+    return closing is None or (now or timezone.now()) < closing
+
+
+def closes_at(post):
+    """When a published post stops taking comments by age, or None if never."""
     days = settings.COMMENTS_CLOSE_AFTER_DAYS
-    if days is None:
-        return True
-    return post.published_at > (now or timezone.now()) - timedelta(days=days)
+    if days is None or post.published_at is None:
+        return None
+    return post.published_at + timedelta(days=days)
 
 
 def can_reply_to(comment):
@@ -166,6 +173,7 @@ def receive(comment, *, user):
         return earlier, False
 
     if decision.status == Comment.Status.APPROVED:
+        pagecache.thread_changed(comment.post)
         transaction.on_commit(lambda: notifications.comment_approved(comment), robust=True)
     elif decision.status == Comment.Status.PENDING:
         transaction.on_commit(lambda: notifications.comment_held(comment), robust=True)
@@ -194,6 +202,8 @@ def moderate(comment, action, *, by):
         ACTIONS[action].move(comment, by=by)
     except IllegalTransition:
         return False
+    # Shown, hidden or become "comment removed": cached copies of the thread are stale.
+    pagecache.thread_changed(comment.post)
     if comment.is_visible and comment.log.filter(to_status=Comment.Status.APPROVED).count() == 1:
         # Approved for the first time: the post's author and the person replied to hear
         # of it once, not again each time a moderator changes their mind.

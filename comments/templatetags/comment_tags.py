@@ -1,8 +1,10 @@
 from django import template
+from django.utils import timezone
 
+from blog import pagecache
 from blog.models import Post
 from comments import moderation, threads
-from comments.forms import CommentForm
+from comments.forms import FORM_MAX_AGE, CommentForm
 from comments.models import Comment
 
 register = template.Library()
@@ -16,6 +18,12 @@ def comment_thread(context, post):
     """A post's comment thread with the form (or a notice that comments are closed)."""
     request = context.get("request")
     is_open = moderation.comments_open(post)
+    if is_open and request is not None:
+        # A cached copy of this page must not outlive the form's signed timestamp (nor
+        # show the form after comments close).
+        now = timezone.now()
+        pagecache.expire_at(request, now + FORM_MAX_AGE / 2)
+        pagecache.expire_at(request, moderation.closes_at(post))
     thread = threads.build_thread(
         post, own_ids=threads.own_comment_ids(request), open_for_replies=is_open
     )

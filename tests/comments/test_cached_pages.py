@@ -1,0 +1,105 @@
+"""Cached copies of pages follow the thread: a moderator's decision shows on the next request."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from blog import pagecache
+from comments.models import Comment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reader():
+    """A reader without a session: the one who gets pages from the cache."""
+    return Client()
+
+
+def test_a_comment_approved_in_the_queue_appears_on_the_cached_post_page(
+    reader, client, post_comment, published_post, moderator, django_capture_on_commit_callbacks
+):
+    url = published_post.get_absolute_url()
+    post_comment(published_post, body="Let me in.", using=Client())
+    comment = Comment.objects.get()
+    reader.get(url)
+    assert reader.get(url)["X-Page-Cache"] == "hit"
+    client.force_login(moderator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/comments/moderation/decide/", {"decide": f"approve:{comment.pk}"})
+
+    assert "Let me in." in reader.get(url).content.decode()
+
+
+def test_a_comment_approved_by_the_rules_appears_on_the_cached_post_page(
+    reader, post_comment, published_post, make_comment, django_capture_on_commit_callbacks
+):
+    url = published_post.get_absolute_url()
+    make_comment(email="regular@example.org")
+    reader.get(url)
+    assert reader.get(url)["X-Page-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_comment(published_post, email="regular@example.org", body="Back again.",
+                     using=Client())
+
+    assert "Back again." in reader.get(url).content.decode()
+
+
+def test_a_rejected_comment_leaves_the_cached_post_page_and_the_feeds(
+    reader, client, published_post, make_comment, moderator, django_capture_on_commit_callbacks
+):
+    url = published_post.get_absolute_url()
+    comment = make_comment(body="Regrettable words.")
+    for page in (url, "/comments/feed/atom/", f"/comments/feed/post/{published_post.pk}/rss/"):
+        assert "Regrettable words." in reader.get(page).content.decode()
+    client.force_login(moderator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/comments/moderation/decide/", {"decide": f"reject:{comment.pk}"})
+
+    for page in (url, "/comments/feed/atom/", f"/comments/feed/post/{published_post.pk}/rss/"):
+        assert "Regrettable words." not in reader.get(page).content.decode(), page
+
+
+def test_a_held_comment_does_not_bump_the_cache(reader, post_comment, published_post,
+                                                django_capture_on_commit_callbacks):
+    url = published_post.get_absolute_url()
+    reader.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_comment(published_post, using=Client())
+
+    assert reader.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_a_cached_post_page_is_renewed_before_its_forms_timestamp_gets_old(
+    reader, published_post, monkeypatch
+):
+    url = published_post.get_absolute_url()
+    reader.get(url)
+    assert reader.get(url)["X-Page-Cache"] == "hit"
+
+    later = timezone.now() + timedelta(minutes=61)
+    monkeypatch.setattr(pagecache.timezone, "now", lambda: later)
+
+    assert reader.get(url).get("X-Page-Cache") != "hit"
+
+
+def test_a_cached_post_page_loses_its_form_when_comments_close(reader, make_post, settings,
+                                                               monkeypatch):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 10
+    post = make_post(age=timedelta(days=10) - timedelta(minutes=5))
+    url = post.get_absolute_url()
+    assert 'id="comment-form"' in reader.get(url).content.decode()
+
+    later = timezone.now() + timedelta(minutes=6)
+    monkeypatch.setattr(pagecache.timezone, "now", lambda: later)
+    monkeypatch.setattr("comments.moderation.timezone.now", lambda: later)
+
+    html = reader.get(url).content.decode()
+    assert 'id="comment-form"' not in html
+    assert "Comments are closed" in html
