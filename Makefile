@@ -67,9 +67,11 @@ serve: install
 	PORT=$(PORT) exec $(BIN)/gunicorn --config config/gunicorn.conf.py config.wsgi
 
 # The system scripts drive real gunicorn servers against PostgreSQL and Redis on this
-# machine (loopback only); the load script needs wrk, from Debian's packages.
+# machine (loopback only); the load script needs wrk and the proxy script nginx, both
+# from Debian's packages.
 system-tools:
-	@command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk nginx-light; }
 
 check-prod: install system-tools
 	$(BIN)/python -m tests.system.run_all

@@ -1,8 +1,9 @@
 """`make check-prod`: every system script in turn, then one summary.
 
 --ci runs the two that CI runs (concurrency, two instances: well under a minute);
-without it, also SQLite writers, backup and restore, the 60 s load and the faults
-(about four minutes). Needs PostgreSQL and Redis on loopback; the load needs wrk.
+without it, also SQLite writers, backup and restore, nginx in front of two servers, the
+60 s load and the faults (about four minutes). Needs PostgreSQL and Redis on loopback, wrk
+for the load and nginx for the proxy (`make system-tools` installs both).
 
 Run: .venv/bin/python -m tests.system.run_all [--ci] [name ...]
 """
@@ -19,6 +20,7 @@ from tests.system import (
     faults,
     harness,
     load,
+    proxy,
     sqlite_writers,
     two_instances,
 )
@@ -28,6 +30,7 @@ ALL = {
     **CI,
     "sqlite-writers": sqlite_writers.main,
     "backup-restore": backup_restore.main,
+    "proxy": proxy.main,
     "load": load.main,
     "faults": faults.main,
 }
