@@ -8,6 +8,8 @@ from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from blog import pagecache
+from blog.models import Post
 from comments import moderation, privacy
 from comments.models import BlocklistEntry, Comment, ModerationKeyword, ModerationLog
 
@@ -123,6 +125,20 @@ class CommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Comments come from readers (or imports), each through the moderation rules.
         return False
+
+    # An edit or a deletion here changes what readers see: cached threads are stale.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        pagecache.thread_changed(obj.post)
+
+    def delete_model(self, request, obj):
+        pagecache.thread_changed(obj.post)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for post in Post.objects.filter(comments__in=queryset).distinct():
+            pagecache.thread_changed(post)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(ModerationLog)

@@ -103,3 +103,25 @@ def test_a_cached_post_page_loses_its_form_when_comments_close(reader, make_post
     html = reader.get(url).content.decode()
     assert 'id="comment-form"' not in html
     assert "Comments are closed" in html
+
+
+def test_a_comment_edited_or_deleted_in_the_admin_leaves_the_cached_page(
+    reader, admin_client, published_post, make_comment, django_capture_on_commit_callbacks
+):
+    url = published_post.get_absolute_url()
+    edited = make_comment(body="Typo hree.")
+    deleted = make_comment(body="Delete me.")
+    reader.get(url)
+    assert reader.get(url)["X-Page-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(f"/admin/comments/comment/{edited.pk}/change/", {
+            "post": published_post.pk, "author_name": edited.author_name,
+            "author_email": edited.author_email, "body": "Typo here.",
+            "log-TOTAL_FORMS": "0", "log-INITIAL_FORMS": "0",
+        })
+        admin_client.post(f"/admin/comments/comment/{deleted.pk}/delete/", {"post": "yes"})
+
+    html = reader.get(url).content.decode()
+    assert "Typo here." in html
+    assert "Delete me." not in html
