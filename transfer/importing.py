@@ -14,10 +14,12 @@ import sys
 import textwrap
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import timezone as dt_timezone
 
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Max
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.text import slugify
@@ -95,6 +97,10 @@ class Report:
             lines.append("Left out of post bodies (parts only WordPress can build when it shows a page):")
             dropped = ", ".join(f"{what} ×{number}" for what, number in sorted(self.dropped.items()))
             lines.extend(textwrap.wrap(dropped, 88, initial_indent="  ", subsequent_indent="  "))
+        renumbered = self.total("renumbered")
+        if renumbered:
+            lines.append(f"{renumbered} comment(s) could not keep their WordPress id (taken here): "
+                         "old links to them with #comment-<id> open the post at the top.")
         if self.warnings:
             lines.append("Warnings:")
             lines.extend(f"  - {warning}" for warning in self.warnings)
@@ -126,6 +132,10 @@ def import_blogs(blogs, *, platform, file_name, dry_run=False, by=None, progress
     return report
 
 
+def _instant(moment):
+    return moment.astimezone(dt_timezone.utc).isoformat() if moment else None
+
+
 def _digest(values):
     encoded = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
@@ -134,7 +144,7 @@ def _digest(values):
 def _post_state(post):
     return _digest({
         "title": post.title, "body": post.body, "summary": post.summary, "status": post.status,
-        "published_at": post.published_at.isoformat() if post.published_at else None,
+        "published_at": _instant(post.published_at),
         "comments_enabled": post.comments_enabled, "author": post.author_id,
         "tags": sorted(tag.name for tag in post.tags.all()),
     })
@@ -144,7 +154,7 @@ def _comment_state(comment):
     return _digest({
         "author_name": comment.author_name, "author_email": comment.author_email,
         "author_url": comment.author_url, "body": comment.body, "status": comment.status,
-        "created_at": comment.created_at.isoformat(), "parent": comment.parent_id,
+        "created_at": _instant(comment.created_at), "parent": comment.parent_id,
     })
 
 
@@ -186,6 +196,11 @@ class _Importer:
                 self.taken_numbers.update(
                     Comment.objects.filter(pk__in=numbers[start:start + CHUNK]).values_list("pk", flat=True)
                 )
+            # Comments whose old id is taken get ids above every id in play, so that no
+            # automatic id takes the old id of a comment imported after it.
+            self.next_free_number = max(
+                [*numbers, Comment.objects.aggregate(highest=Max("pk"))["highest"] or 0], default=0
+            ) + 1
             for source in self._parents_first(self.blog.comments):
                 self.import_comment(source)
                 bar.update()
@@ -257,7 +272,7 @@ class _Importer:
         return _digest({
             "title": source.title, "body": source.body, "summary": source.summary,
             "status": source.status,
-            "published_at": source.published_at.isoformat() if source.published_at else None,
+            "published_at": _instant(source.published_at),
             "comments_enabled": source.comments_enabled, "author": source.author_key,
             "tags": sorted(source.tags), "old_paths": source.old_paths,
         })
@@ -298,9 +313,13 @@ class _Importer:
         """A post already here that `source` is (by an old URL or by its permalink)."""
         if not source.old_paths:
             return None
-        found = LegacyURL.objects.filter(path__in=source.old_paths).select_related("post").first()
-        if found is not None:
-            return found.post
+        def same_title(post):
+            # An old URL can be reused by another post; a title that differs means it was.
+            return " ".join(post.title.split()).casefold() == " ".join(source.title.split()).casefold()
+
+        for found in LegacyURL.objects.filter(path__in=source.old_paths).select_related("post"):
+            if same_title(found.post):
+                return found.post
         for path in source.old_paths:
             try:
                 match = resolve(path.split("?")[0])
@@ -313,7 +332,7 @@ class _Importer:
                     published_at__month=int(match.kwargs["month"]),
                     published_at__day=int(match.kwargs["day"]),
                 ).first()
-                if post is not None:
+                if post is not None and same_title(post):
                     return post
         return None
 
@@ -378,6 +397,10 @@ class _Importer:
     def register_paths(self, post, paths):
         if not paths:
             return
+        permalink = post.get_absolute_url()
+        paths = [path for path in paths if path != permalink]
+        if not paths:
+            return
         existing = {url.path: url for url in LegacyURL.objects.filter(path__in=paths)}
         for path in paths:
             found = existing.get(path)
@@ -410,7 +433,7 @@ class _Importer:
         return _digest({
             "author_name": source.author_name, "author_email": source.author_email,
             "author_url": source.author_url, "body": source.body, "status": source.status,
-            "created_at": source.created_at.isoformat(), "parent": source.parent_key,
+            "created_at": _instant(source.created_at), "parent": source.parent_key,
             "kind": source.kind, "data": source.data if source.is_linkback else None,
         })
 
@@ -476,6 +499,10 @@ class _Importer:
             comment.pk = source.number
             self.taken_numbers.add(source.number)
             self.kept_numbers = True
+        elif source.number:
+            comment.pk = self.next_free_number
+            self.next_free_number += 1
+            self.report.count("renumbered", "created")
         comment.save(force_insert=True)
         self.move(comment, source.status)
         if len(comment.body) > Comment._meta.get_field("body").max_length:

@@ -236,8 +236,11 @@ class _WordPressReader:
             if summary_source and summary_source.strip():
                 summary = html.post_body_from_html(html.wordpress_html(summary_source, **convert))
 
+        # WordPress answers /?p=<id> for every post; an export of ours carries its Markdown,
+        # and its old URLs as meta, but it never served /?p= links.
+        query_link = f"/?p={post_id}" if post_id and MARKDOWN_META not in meta else ""
         old_paths = []
-        for candidate in [data["link"], f"/?p={post_id}" if post_id else "", *meta.get(LEGACY_PATH_META, [])]:
+        for candidate in [data["link"], query_link, *meta.get(LEGACY_PATH_META, [])]:
             path = legacy_path(candidate) if candidate else None
             if path and path not in old_paths:
                 old_paths.append(path)

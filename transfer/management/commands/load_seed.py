@@ -10,6 +10,7 @@ from django.db import transaction
 
 from blog.models import Post, Tag
 from comments.models import Comment
+from transfer.models import LegacyURL
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 DEFAULT_SEED = SEED_DIR / "pow-article-2013.json"
@@ -32,9 +33,19 @@ class Command(BaseCommand):
         with transaction.atomic():
             post, created = self.load_post(seed, body)
             added = self.load_comments(post, seed.get("comments", []))
+            self.keep_old_url(post, seed["post"].get("legacy_path"))
         state = "created" if created else "already present"
         self.stdout.write(f"Seed post {state}: {post.title} ({post.get_absolute_url()}); "
                           f"{added} comment(s) added.")
+
+    def keep_old_url(self, post, path):
+        """The article's Blogger address answers with a 301 to its permalink; a later
+        import of the Blogger blog recognises the article by it instead of copying it."""
+        if not path:
+            return
+        old_url, _ = LegacyURL.objects.get_or_create(path=path, defaults={"post": post})
+        if old_url.post_id != post.pk:
+            self.stderr.write(f"The old URL {path} already leads to another post; left as it is.")
 
     def load_post(self, seed, body):
         author_fields = seed["author"]

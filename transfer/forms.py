@@ -1,0 +1,17 @@
+from django import forms
+
+from transfer.models import SourceRecord
+
+
+class ImportForm(forms.Form):
+    PLATFORM_CHOICES = [("", "Tell from the file"), *SourceRecord.Platform.choices]
+
+    file = forms.FileField(
+        help_text="A WordPress export (.xml, from Tools → Export), a Blogger backup (.xml), or "
+        "Blogger's Google Takeout feed.atom or .zip.",
+    )
+    platform = forms.ChoiceField(choices=PLATFORM_CHOICES, required=False, label="Exported from")
+    dry_run = forms.BooleanField(
+        required=False, label="Dry run",
+        help_text="Only report what would be created, updated and skipped; save nothing.",
+    )
