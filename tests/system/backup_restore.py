@@ -1,5 +1,5 @@
-"""The backup recipe of docs/OPERATIONS.md, run: pg_dump, restore into a fresh database,
-compare every table's row count, and serve a page from the restored copy.
+"""The backup recipe of docs/OPERATIONS.md, run: deploy/backup.sh (pg_dump), pg_restore
+into a fresh database, compare every table's row count, serve a page from the copy.
 
 Run: .venv/bin/python -m tests.system.backup_restore
 """
@@ -31,10 +31,11 @@ def main():
             form.submit(server, address=harness.client_address(700_000 + n), name=f"Reader {n}",
                         email=f"backup-{n}@example.org", body=f"Kept in the backup, {n}.")
 
-    dump = harness.WORK / "blog.dump"
-    log(f"pg_dump --format=custom {harness.DB_NAME} > {dump}")
-    subprocess.run(["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "--format=custom",
-                    "--file", str(dump), harness.DB_NAME], check=True, timeout=300)
+    backups = harness.WORK / "backups"
+    log(f"deploy/backup.sh into {backups}")
+    subprocess.run([str(harness.ROOT / "deploy" / "backup.sh")], check=True, timeout=300,
+                   env={**env, "BACKUP_DIR": str(backups), "BACKUP_KEEP_DAYS": "14"})
+    [dump] = backups.glob("blog-*.dump")
     harness.psql(f'DROP DATABASE IF EXISTS "{RESTORED}" WITH (FORCE)', db="postgres")
     harness.psql(f'CREATE DATABASE "{RESTORED}"', db="postgres")
     log(f"pg_restore into {RESTORED}")
