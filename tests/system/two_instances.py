@@ -38,10 +38,13 @@ def main():
         check("comment accepted through A", accepted(sent))
         comment_id = int(sent.location.rsplit("#comment-", 1)[1])
 
-        # Readers' pages on both servers, before the decision (fills any page cache).
-        for server in (a, b):
-            Client(server).get(post["url"])
+        # Readers' pages on both servers, before the decision: the second visit to B is
+        # served from the shared page cache, which the decision must then invalidate.
+        for server in (a, b, b):
+            cached = Client(server).get(post["url"])
             Client(server).get("/")
+        check("B serves the post page from the shared cache before the decision",
+              cached.headers.get("x-page-cache") == "hit")
 
         reader.server = b
         own = reader.get(post["url"])
@@ -62,6 +65,8 @@ def main():
         })
         check("approved through A", decided.status == 302)
         check("approved comment on B's page at the next request", body in Client(b).get(post["url"]).text)
+        check("... and then cached again with it",
+              body in (again := Client(b).get(post["url"])).text and again.headers.get("x-page-cache") == "hit")
 
         moderator.server = b
         queue = moderator.get("/comments/moderation/?status=approved")
