@@ -407,6 +407,15 @@ def test_a_valid_unsubscribe_link_stops_only_its_own_commenter(client, post, mod
 
 
 @pytest.mark.django_db
+def test_opening_an_unsubscribe_link_changes_nothing(client, subscribed):
+    # Mail scanners and link previews open links; only the button's POST unsubscribes.
+    response = client.get(reverse("comments:unsubscribe", args=[notifications.unsubscribe_token(subscribed)]))
+
+    assert response.status_code == 200
+    assert Comment.objects.get(pk=subscribed.pk).notify_on_reply is True
+
+
+@pytest.mark.django_db
 def test_the_reply_page_of_a_pending_comment_is_404(client, post):
     send(client, post, body="Not yet approved.")
     pending = Comment.objects.get()

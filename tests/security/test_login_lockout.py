@@ -107,3 +107,12 @@ def test_a_success_before_the_limit_resets_the_count(client, staff, settings):
 def test_test_client_login_and_force_login_still_work(client, staff):
     assert client.login(username="editor", password=PASSWORD) is True
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_failed_login_never_stores_the_password_tried(client, staff):
+    attempt(client, "editor", "almost-my-real-password")
+
+    stored = AccessAttempt.objects.get()
+    assert "almost-my-real-password" not in stored.post_data
+    assert "almost-my-real-password" not in stored.get_data
