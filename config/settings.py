@@ -108,9 +108,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # ops/middleware.py: first the request id and the access log line, so they cover
     # every response; then /healthz and /readyz, answered before the HTTPS redirect, the
-    # host check, sessions and any page cache; database outages become 503s.
+    # host check, sessions and any page cache; anonymous reads may go to a standby;
+    # database outages become 503s.
     "ops.middleware.RequestLogMiddleware",
     "ops.middleware.HealthCheckMiddleware",
+    "ops.middleware.ReplicaReadsMiddleware",
     "ops.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Refuses oversized bodies (413) and NUL bytes in URLs (400) before anything reads them.
@@ -176,6 +178,19 @@ else:
             },
         }
     }
+
+# Standbys kept current by PostgreSQL's streaming replication: an anonymous reader's GET
+# reads from one of them, everything else from the primary (ops/db_router.py).
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    DATABASES[f"replica{_number}"] = {
+        **dj_database_url.parse(
+            _url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600), conn_health_checks=True
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["ops.db_router.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -16,6 +16,7 @@ from django.db import InterfaceError, OperationalError
 
 from blog.client_address import client_ip
 from ops import views
+from ops.db_router import choose_replica, replica_for_request
 from ops.logging import request_id_var
 
 logger = logging.getLogger("ops.request")
@@ -78,6 +79,20 @@ class HealthCheckMiddleware:
         if probe is not None and request.method in ("GET", "HEAD"):
             return probe(request)
         return self.get_response(request)
+
+
+class ReplicaReadsMiddleware:
+    """Sends an anonymous reader's reads to a standby, when there are standbys (db_router)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = replica_for_request.set(choose_replica(request))
+        try:
+            return self.get_response(request)
+        finally:
+            replica_for_request.reset(token)
 
 
 class DatabaseOutageMiddleware:
