@@ -593,6 +593,10 @@ def _plain_paragraphs(clean_html):
     return "\n\n".join(_paragraph([paragraph]) for paragraph in paragraphs if paragraph.strip())
 
 
+def _letters(html):
+    return re.sub(r"\s+", "", plain_text(html))
+
+
 def comment_markdown_from_html(html, *, paragraphs=True):
     """A comment's Markdown from its HTML: the same words, as much of the markup as allowed.
 
@@ -602,6 +606,6 @@ def comment_markdown_from_html(html, *, paragraphs=True):
     """
     clean = comment_html(html, paragraphs=paragraphs)
     source = markdown_from_comment_html(clean)
-    if plain_text(markdown.render_comment(source)) != plain_text(clean):
+    if _letters(markdown.render_comment(source)) != _letters(clean):
         source = _plain_paragraphs(clean)
     return source

@@ -311,11 +311,15 @@ class _Importer:
 
     def adoptable_post(self, source):
         """A post already here that `source` is (by an old URL or by its permalink)."""
-        if not source.old_paths:
-            return None
+
         def same_title(post):
             # An old URL can be reused by another post; a title that differs means it was.
             return " ".join(post.title.split()).casefold() == " ".join(source.title.split()).casefold()
+
+        if source.local_id is not None:
+            post = Post.objects.filter(pk=source.local_id).first()
+            if post is not None and same_title(post):
+                return post
 
         for found in LegacyURL.objects.filter(path__in=source.old_paths).select_related("post"):
             if same_title(found.post):

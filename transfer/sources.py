@@ -48,6 +48,8 @@ class SourcePost:
     old_paths: list = field(default_factory=list)
     # Whether `body` is HTML laid out by transfer.html (then its rendering is checked).
     body_is_html: bool = True
+    # In an export of this very site, the post's id here.
+    local_id: int | None = None
     data: dict = field(default_factory=dict)
 
 

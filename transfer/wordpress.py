@@ -6,6 +6,7 @@ from datetime import datetime
 from datetime import timezone as dt_timezone
 from urllib.parse import unquote
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -23,15 +24,17 @@ from transfer.sources import (
     author_name,
     clip,
     legacy_path,
+    parse_iso_datetime,
     valid_email,
     valid_url,
 )
-from transfer.xmlfile import BadFile, child, children, parse_xml, text
+from transfer.xmlfile import BadFile, child, children, is_zip, parse_xml, text
 
 # Post meta written by our own export, so a round trip keeps the Markdown as it was typed.
 MARKDOWN_META = "_blog_markdown_source"
 SUMMARY_META = "_blog_markdown_summary"
 LEGACY_PATH_META = "_blog_legacy_path"
+MOMENT_META = "_blog_exact_time"
 
 COMMENT_STATES = {
     "1": Comment.Status.APPROVED,
@@ -50,6 +53,9 @@ SKIPPED_TYPES = {
 
 def read_wordpress(data, *, name):
     """The blog in a WXR file's bytes; BadFile when it is not one, or not safe to read."""
+    if is_zip(data):
+        raise BadFile(f"{name} is a zip archive; a WordPress export is one .xml file "
+                      "(unzip it first, or use import_blogger for a Blogger Takeout zip).")
     root = parse_xml(data, name=name)
     if root.tag == "atom:feed":
         raise BadFile(
@@ -236,17 +242,29 @@ class _WordPressReader:
             if summary_source and summary_source.strip():
                 summary = html.post_body_from_html(html.wordpress_html(summary_source, **convert))
 
-        # WordPress answers /?p=<id> for every post; an export of ours carries its Markdown,
-        # and its old URLs as meta, but it never served /?p= links.
-        query_link = f"/?p={post_id}" if post_id and MARKDOWN_META not in meta else ""
+        # WordPress answers /?p=<id> for every post. An export of ours (it carries the
+        # Markdown) never served /?p= links: only its permalinks and old URLs count.
+        own_export = MARKDOWN_META in meta
+        candidates = [data["link"], *meta.get(LEGACY_PATH_META, [])]
+        if not own_export and post_id:
+            candidates.insert(1, f"/?p={post_id}")
+        if own_export:
+            exact = parse_iso_datetime((meta.get(MOMENT_META) or [""])[0])
+            published_at = exact or published_at
         old_paths = []
-        for candidate in [data["link"], query_link, *meta.get(LEGACY_PATH_META, [])]:
+        for candidate in candidates:
+            if own_export and candidate == data["link"] and "?" in candidate:
+                continue
             path = legacy_path(candidate) if candidate else None
             if path and path not in old_paths:
                 old_paths.append(path)
 
+        local_id = None
+        if own_export and post_id.isdigit() and self.blog.site == settings.SITE_URL.rstrip("/"):
+            local_id = int(post_id)
         return SourcePost(
             key=post_id or data["link"],
+            local_id=local_id,
             title=title,
             slug=self.slug(text(item, "wp:post_name"), title, post_id),
             body=body,
@@ -293,6 +311,7 @@ class _WordPressReader:
         meta = _meta(element, "wp:commentmeta")
         if MARKDOWN_META in meta:
             body = meta[MARKDOWN_META][0]
+            created_at = parse_iso_datetime((meta.get(MOMENT_META) or [""])[0]) or created_at
         else:
             data["content"] = content
             body = html.comment_markdown_from_html(content)

@@ -8,6 +8,7 @@ Commenters' email addresses are included (the site's owner is moving their own b
 IP addresses are not.
 """
 
+import html
 import re
 from datetime import timezone as dt_timezone
 from email.utils import format_datetime
@@ -21,7 +22,7 @@ from django.utils import timezone
 from blog.models import Post, Tag
 from comments.models import Comment
 from transfer.models import SourceRecord
-from transfer.wordpress import LEGACY_PATH_META, MARKDOWN_META, SUMMARY_META
+from transfer.wordpress import LEGACY_PATH_META, MARKDOWN_META, MOMENT_META, SUMMARY_META
 
 WXR_VERSION = "1.2"
 NAMESPACE = "http://wordpress.org/export/1.2/"
@@ -96,7 +97,7 @@ def wxr_chunks():
         )
     for tag in Tag.objects.order_by("pk"):
         yield (f"\t<wp:tag><wp:term_id>{tag.pk}</wp:term_id><wp:tag_slug>{_cdata(tag.slug)}"
-               f"</wp:tag_slug><wp:tag_name>{_cdata(tag.name)}</wp:tag_name></wp:tag>\n")
+               f"</wp:tag_slug><wp:tag_name>{_cdata(html.escape(tag.name, quote=False))}</wp:tag_name></wp:tag>\n")
     yield f"\t<generator>{_text(site)}</generator>\n"
 
     # Pingbacks get ids after every comment's, so no id is used twice.
@@ -134,8 +135,9 @@ def _item(post, comments, author_ids):
     date = post.published_at or post.created_at
     parts = [
         "\t<item>\n",
-        f"\t\t<title>{_cdata(post.title)}</title>\n",
-        f"\t\t<link>{_text(site + post.get_absolute_url())}</link>\n",
+        # Titles and tag names are HTML in WordPress: escaped, they read as written.
+        f"\t\t<title>{_cdata(html.escape(post.title, quote=False))}</title>\n",
+        f"\t\t<link>{_text(site + (post.get_absolute_url() if post.published_at else f'/?p={post.pk}'))}</link>\n",
         f"\t\t<pubDate>{format_datetime(date) if post.published_at else ''}</pubDate>\n",
         f"\t\t<dc:creator>{_cdata(post.author.get_username())}</dc:creator>\n",
         f'\t\t<guid isPermaLink="false">{_text(site)}/?p={post.pk}</guid>\n',
@@ -157,8 +159,12 @@ def _item(post, comments, author_ids):
         "\t\t<wp:is_sticky>0</wp:is_sticky>\n",
     ]
     for tag in post.tags.all():
-        parts.append(f"\t\t<category domain=\"post_tag\" nicename={quoteattr(tag.slug)}>{_cdata(tag.name)}</category>\n")
+        parts.append(f"\t\t<category domain=\"post_tag\" nicename={quoteattr(tag.slug)}>"
+                     f"{_cdata(html.escape(tag.name, quote=False))}</category>\n")
     parts.append(_meta("postmeta", MARKDOWN_META, post.body))
+    if post.published_at:
+        # WXR dates stop at the second; this one is exact.
+        parts.append(_meta("postmeta", MOMENT_META, post.published_at.isoformat()))
     if post.summary.strip():
         parts.append(_meta("postmeta", SUMMARY_META, post.summary))
     for old_url in post.legacy_urls.all():
@@ -180,6 +186,7 @@ def _item(post, comments, author_ids):
             f"\t\t\t<wp:comment_parent>{comment.parent_id or 0}</wp:comment_parent>\n"
             f"\t\t\t<wp:comment_user_id>{user_id}</wp:comment_user_id>\n"
             + _meta("commentmeta", MARKDOWN_META, comment.body).replace("\t\t<", "\t\t\t<")
+            + _meta("commentmeta", MOMENT_META, comment.created_at.isoformat()).replace("\t\t<", "\t\t\t<")
             + "\t\t</wp:comment>\n"
         )
     return "".join(parts)

@@ -85,11 +85,9 @@ def parse_xml(data, *, name):
     except ParseError as error:
         line, column = error.position
         problem = str(error).split(":")[0]
-        hint = (
-            " The file ends too early: was the download or upload cut short?"
-            if problem == "no element found"
-            else ""
-        )
+        # An error on the last line means the document stops before it is closed.
+        truncated = problem == "no element found" or line >= data.count(b"\n") + 1
+        hint = " The file ends too early: was the download or upload cut short?" if truncated else ""
         raise BadFile(
             f"{name} is not well-formed XML ({problem}, line {line}, column {column + 1}).{hint}"
         ) from None
