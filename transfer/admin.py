@@ -41,7 +41,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
         # An import can change every post and user: superusers only.
         if not request.user.is_superuser:
             raise PermissionDenied
-        form = ImportForm(request.POST or None, request.FILES or None)
+        form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
         report, status = None, 200
         if request.method == "POST":
             if form.is_valid():

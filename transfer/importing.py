@@ -77,6 +77,15 @@ class Report:
             counter[action] for counter in self.counts.values() for action in ("created", "updated")
         )
 
+    # Lists for templates, which would look "items" up as a key of a Counter.
+    @property
+    def skipped_list(self):
+        return sorted(self.skipped.items())
+
+    @property
+    def dropped_list(self):
+        return sorted(self.dropped.items())
+
     def table(self):
         """[(row name, {action: number})] for the rows that have numbers."""
         return [(name, {action: self.counts[kind][action] for action in self.ACTIONS})

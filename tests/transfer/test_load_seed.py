@@ -57,3 +57,24 @@ def test_search_finds_the_seed_article_by_a_word_only_in_its_body(client):
     assert [post.slug for post in response.context["object_list"]] == [
         "japanese-prisoners-of-war-and-how-they-were-treated"
     ]
+
+
+def test_the_seeds_old_blogger_address_leads_to_its_permalink(client):
+    call_command("load_seed", stdout=StringIO())
+
+    response = client.get("/2013/04/japanese-prisoners-of-war-and-how-they.html")
+
+    assert response.status_code == 301
+    assert response["Location"] == SEED_URL
+
+
+def test_loading_the_seed_twice_keeps_one_old_address():
+    from transfer.models import LegacyURL
+
+    call_command("load_seed", stdout=StringIO())
+    call_command("load_seed", stdout=StringIO())
+
+    assert list(LegacyURL.objects.values_list("path", "post__slug")) == [
+        ("/2013/04/japanese-prisoners-of-war-and-how-they.html",
+         "japanese-prisoners-of-war-and-how-they-were-treated"),
+    ]
