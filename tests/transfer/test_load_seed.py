@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from blog.models import Post
 from comments.models import Comment
+from transfer.models import LegacyURL
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +70,6 @@ def test_the_seeds_old_blogger_address_leads_to_its_permalink(client):
 
 
 def test_loading_the_seed_twice_keeps_one_old_address():
-    from transfer.models import LegacyURL
-
     call_command("load_seed", stdout=StringIO())
     call_command("load_seed", stdout=StringIO())
 

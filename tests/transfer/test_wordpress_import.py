@@ -332,3 +332,17 @@ def test_old_urls_are_registered_for_each_post(imported):
     # The old permalink is also the new one here (same date and slug), so only /?p= is kept.
     assert paths == {"/?p=1148"}
     assert LegacyURL.objects.get(path="/wp-6-1-font-size-scale/").post.title == "WP 6.1 Font size scale"
+
+
+def test_cached_pages_show_the_import_at_once(run_command, client, write_file, django_capture_on_commit_callbacks):
+    run_command("import_wordpress", WORDPRESS_FILE)
+    post = Post.objects.get(title="Template: Comments")
+    assert "Template: Sticky" in client.get("/tags/template/").content.decode()
+    client.get(post.get_absolute_url())  # both pages are now cached for readers
+    later = WORDPRESS_FILE.read_text(encoding="utf-8").replace(
+        "<title>Template: Sticky</title>", "<title>Template: Sticky, renamed</title>"
+    ).replace("<wp:comment_approved>0</wp:comment_approved>", "<wp:comment_approved>1</wp:comment_approved>")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_command("import_wordpress", write_file(later))
+    assert "Template: Sticky, renamed" in client.get("/tags/template/").content.decode()
+    assert "this is test comment" in client.get(post.get_absolute_url()).content.decode()
