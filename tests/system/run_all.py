@@ -1,8 +1,8 @@
 """`make check-prod`: every system script in turn, then one summary.
 
 --ci runs the two that CI runs (concurrency, two instances: well under a minute);
-without it, also SQLite writers, backup and restore, nginx in front of two servers, the
-60 s load and the faults (about four minutes). Needs PostgreSQL and Redis on loopback, wrk
+without it, also SQLite writers, backup and restore, nginx in front of two servers, a
+streaming standby for reads, the 60 s load and the faults (about four minutes). Needs PostgreSQL and Redis on loopback, wrk
 for the load and nginx for the proxy (`make system-tools` installs both).
 
 Run: .venv/bin/python -m tests.system.run_all [--ci] [name ...]
@@ -21,6 +21,7 @@ from tests.system import (
     harness,
     load,
     proxy,
+    replica,
     sqlite_writers,
     two_instances,
 )
@@ -31,6 +32,7 @@ ALL = {
     "sqlite-writers": sqlite_writers.main,
     "backup-restore": backup_restore.main,
     "proxy": proxy.main,
+    "replica": replica.main,
     "load": load.main,
     "faults": faults.main,
 }
