@@ -5,9 +5,19 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from blog.models import Post
+from comments import threads
 from comments.models import Comment
 
 FEED_LENGTH = 30
+
+
+def with_pages(comments):
+    """The comments, each knowing which page of its thread holds it (one query for all)."""
+    comments = list(comments)
+    pages = threads.pages_of(comments)
+    for comment in comments:
+        comment.thread_page = pages.get(comment.pk, 1)
+    return comments
 
 
 class LatestCommentsFeed(Feed):
@@ -22,7 +32,7 @@ class LatestCommentsFeed(Feed):
         return reverse("blog:post-index")
 
     def items(self):
-        return self.comments()[:FEED_LENGTH]
+        return with_pages(self.comments()[:FEED_LENGTH])
 
     def comments(self):
         return (
@@ -69,7 +79,7 @@ class PostCommentsFeed(LatestCommentsFeed):
         return f"The latest comments on “{post.title}”."
 
     def items(self, post):
-        return self.comments().filter(post=post)[:FEED_LENGTH]
+        return with_pages(self.comments().filter(post=post)[:FEED_LENGTH])
 
     def item_title(self, comment):
         return comment.author_name

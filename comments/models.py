@@ -36,13 +36,21 @@ class CommentQuerySet(models.QuerySet):
         that turn out to hold none); and the reader's own comments not yet approved
         (`own_ids`, from their session), which only they see.
         """
+        return self.filter(self._shown_in_thread(own_ids), post=post)
+
+    def in_threads(self, posts, *, own_ids=()):
+        """in_thread() for several posts at once (e.g. to link a feed's comments)."""
+        return self.filter(self._shown_in_thread(own_ids), post__in=posts)
+
+    @staticmethod
+    def _shown_in_thread(own_ids):
         removed = Q(status__in=Comment.REMOVED) & Exists(
             Comment.objects.filter(parent=OuterRef("pk"))
         )
         shown = Q(status=Comment.Status.APPROVED) | removed
         if own_ids:
             shown |= Q(pk__in=list(own_ids), status__in=Comment.AWAITING)
-        return self.filter(shown, post=post)
+        return shown
 
     def count_visible_by_post(self, posts):
         """{post id: number of approved comments} for many posts in one query."""
@@ -157,7 +165,10 @@ class Comment(models.Model):
             raise ValidationError({"parent": "A comment cannot reply to itself."})
 
     def get_absolute_url(self):
-        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+        """The page of the thread that holds this comment (threads are paginated)."""
+        from comments import threads  # threads builds on this module
+
+        return threads.permalink(self)
 
     @staticmethod
     def web_address(url):

@@ -12,6 +12,20 @@ from blog.models import Post, Tag
 _sequence = count(1)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Nothing cached (pages, sidebar, rate-limit counters) leaks from one test to the next.
+
+    The database is rolled back after each test but the cache is not: a page cached by one
+    test would otherwise be served, with the same content versions, to the next.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def make_user(django_user_model):
     def make(username=None, *, groups=(), is_staff=False, password="correct horse battery", **fields):
