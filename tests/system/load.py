@@ -86,7 +86,8 @@ def main(seconds=SECONDS, connections=CONNECTIONS):
     site = harness.create_site(env, posts=20)
     problems, figures = [], {}
 
-    with Server(env, name="load", workers=int(os.environ.get("LOAD_WORKERS", "5")), threads=1) as server:
+    with Server(env, name="load", workers=int(os.environ.get("LOAD_WORKERS", "5")),
+                threads=int(os.environ.get("LOAD_THREADS", "1"))) as server:
         data_path = harness.WORK / "load_data.lua"
         write_load_data(server, site, data_path)
         log(f"wrk: {connections} connections for {seconds} s against {server.base}")
