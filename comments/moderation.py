@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from blog import pagecache
 from comments import notifications
 from comments.models import BlocklistEntry, Comment, IllegalTransition, ModerationKeyword
 
@@ -173,7 +172,6 @@ def receive(comment, *, user):
         return earlier, False
 
     if decision.status == Comment.Status.APPROVED:
-        pagecache.thread_changed(comment.post)
         transaction.on_commit(lambda: notifications.comment_approved(comment), robust=True)
     elif decision.status == Comment.Status.PENDING:
         transaction.on_commit(lambda: notifications.comment_held(comment), robust=True)
@@ -202,8 +200,6 @@ def moderate(comment, action, *, by):
         ACTIONS[action].move(comment, by=by)
     except IllegalTransition:
         return False
-    # Shown, hidden or become "comment removed": cached copies of the thread are stale.
-    pagecache.thread_changed(comment.post)
     if comment.is_visible and comment.log.filter(to_status=Comment.Status.APPROVED).count() == 1:
         # Approved for the first time: the post's author and the person replied to hear
         # of it once, not again each time a moderator changes their mind.

@@ -125,3 +125,35 @@ def test_a_comment_edited_or_deleted_in_the_admin_leaves_the_cached_page(
     html = reader.get(url).content.decode()
     assert "Typo here." in html
     assert "Delete me." not in html
+
+
+def test_any_approval_through_the_model_reaches_the_cached_page(
+    reader, published_post, make_comment, django_capture_on_commit_callbacks
+):
+    """Imports, privacy erasure and tests call the model's methods, not the queue."""
+    url = published_post.get_absolute_url()
+    comment = make_comment(status=Comment.Status.PENDING, body="Approved elsewhere.")
+    reader.get(url)
+    assert reader.get(url)["X-Page-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment.approve(by=None)
+
+    assert "Approved elsewhere." in reader.get(url).content.decode()
+
+
+def test_spam_caught_on_arrival_leaves_the_cache_alone(
+    reader, post_comment, published_post, django_capture_on_commit_callbacks
+):
+    from comments.models import BlocklistEntry
+
+    BlocklistEntry.objects.create(kind="word", value="casino")
+    url = published_post.get_absolute_url()
+    reader.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        post_comment(published_post, body="casino", using=Client())
+
+    assert Comment.objects.get().status == Comment.Status.SPAM
+    assert reader.get(url)["X-Page-Cache"] == "hit"
+    assert len(callbacks) == 0
