@@ -8,12 +8,16 @@ pages leaves a screenshot and its HTML under test-artifacts/<test>/ (CI lists th
 """
 
 import io
+import itertools
 import os
 import re
+import signal
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import cache
+from playwright.sync_api import expect
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +40,8 @@ PHONE = {"width": 375, "height": 740}
 PASSWORD = "correct horse battery"
 
 _report_key = pytest.StashKey[dict]()
+expect.set_options(timeout=TIMEOUT_MS)
+_addresses = itertools.cycle(range(1, 255))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -48,6 +54,27 @@ def pytest_runtest_makereport(item, call):
 def _test_failed(request):
     reports = request.node.stash.get(_report_key, {})
     return any(report.failed for report in reports.values())
+
+
+# No browser test takes more than a few seconds; one that hangs (an evaluate() never
+# returns, for example) fails after this long instead of stalling CI.
+TEST_TIME_LIMIT_S = 120
+
+
+class BrowserTestTimeout(Exception):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _time_limit():
+    def give_up(signum, frame):
+        raise BrowserTestTimeout(f"The test ran for more than {TEST_TIME_LIMIT_S} s.")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(TEST_TIME_LIMIT_S)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="session")
@@ -151,14 +178,24 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def new_page(request, browser, live_server, settings, tmp_path):
     """Open a page in a fresh browser context (its own cookies): new_page(**context options).
 
-    Uploaded media go to a temporary folder; the live server shares these settings.
+    Each context is a different person on a different network: the tests stand in for a
+    trusted proxy and send an X-Forwarded-For address of their own per context, so flood
+    control and rate limits treat two readers as two clients, as they would in production.
+    Uploaded media go to a temporary folder. The live server runs in this process, so it
+    sees these settings.
     """
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TRUSTED_PROXY_COUNT = 1
+    cache.clear()  # rate-limit counters and cached pages from earlier tests
     contexts = []
     watches = []
 
     def open_page(*, viewport=DESKTOP, **options):
-        context = browser.new_context(base_url=live_server.url, viewport=viewport, **options)
+        address = f"198.51.100.{next(_addresses)}"
+        headers = {"X-Forwarded-For": address, **options.pop("extra_http_headers", {})}
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport, extra_http_headers=headers, **options
+        )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
@@ -223,7 +260,8 @@ def axe(axe_source):
     """axe(page) -> the serious and critical violations on the page, as readable lines.
 
     axe-core is evaluated through the DevTools protocol, which the page's CSP does not
-    govern, so the tests see the page exactly as readers get it.
+    govern, so the tests see the page exactly as readers get it. It needs a page with
+    JavaScript enabled (its promises never settle otherwise).
     """
 
     def run(page, *, context=None):
