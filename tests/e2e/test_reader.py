@@ -207,3 +207,99 @@ def test_script_in_a_comment_never_runs(new_page, seed_article):
     assert comment.locator("script, img, [onerror], [onclick]").count() == 0
     # The name is shown as text, not markup.
     expect(comment.locator(".comment-author")).to_contain_text('Eve<img src=x onerror=')
+
+
+def tab_to(page, target, *, limit=80):
+    """Press Tab until `target` has the focus, as a keyboard user would; fail if it never does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"{target} cannot be reached with the Tab key")
+
+
+def test_keyboard_alone_is_enough_to_comment_reply_and_moderate(new_page, seed_article, make_staff):
+    make_staff("mod", "Moderators")
+    reader = new_page()
+    reader.goto("/")
+    tab_to(reader, reader.get_by_role("link", name=ARTICLE_TITLE).first)
+    reader.keyboard.press("Enter")
+    expect(reader.get_by_role("heading", name=ARTICLE_TITLE, level=1)).to_be_visible()
+
+    # Opening a reply form moves the focus into it; cancelling brings it back to the link.
+    reply_link = reader.locator("#comments li.comment").first.get_by_role(
+        "link", name="Reply to Anonymous").first
+    tab_to(reader, reply_link)
+    reader.keyboard.press("Enter")
+    form = reader.locator("#comment-form")
+    expect(form.get_by_role("heading", name="Reply to Anonymous")).to_be_visible()
+    expect(form.get_by_role("textbox", name="Name")).to_be_focused()
+    tab_to(reader, form.get_by_role("button", name="Cancel reply"))
+    reader.keyboard.press("Enter")
+    expect(reply_link).to_be_focused()
+
+    reader.keyboard.press("Enter")
+    expect(form.get_by_role("textbox", name="Name")).to_be_focused()
+    reader.keyboard.type("Kiri")
+    reader.keyboard.press("Tab")
+    expect(form.get_by_role("textbox", name="Email")).to_be_focused()
+    reader.keyboard.type("kiri@example.com")
+    tab_to(reader, form.get_by_role("textbox", name="Comment"))
+    reader.keyboard.type("Some came home only in 1956.")
+    tab_to(reader, form.get_by_role("checkbox", name="Email me when someone replies"))
+    reader.keyboard.press("Space")
+    expect(form.get_by_role("checkbox")).to_be_checked()
+    tab_to(reader, form.get_by_role("button", name="Post comment"))
+    reader.keyboard.press("Enter")
+    expect(reader).to_have_url(re.compile(r"#comment-\d+$"))
+    expect(reader.locator(":target")).to_contain_text("awaiting moderation")
+
+    moderator = new_page()
+    moderator.goto(f"/admin/login/?next={QUEUE_URL}")
+    expect(moderator.get_by_label("Username")).to_be_focused()  # the admin's autofocus
+    moderator.keyboard.type("mod")
+    moderator.keyboard.press("Tab")
+    moderator.keyboard.type("correct horse battery")
+    moderator.keyboard.press("Enter")
+    expect(moderator.get_by_role("heading", name="Comment moderation")).to_be_visible()
+    tab_to(moderator, moderator.get_by_role("button", name=re.compile(r"^Approve\s*: Kiri on")))
+    moderator.keyboard.press("Enter")
+    expect(moderator.get_by_role("status")).to_contain_text(re.compile(r"Approved?: 1 comment"))
+
+    reader.reload()
+    reply = Comment.objects.get(author_name="Kiri")
+    nested = reader.locator(f"#comment-{reply.parent_id} > ol > li#comment-{reply.pk}")
+    expect(nested).to_contain_text("Some came home only in 1956.")
+    expect(nested).not_to_contain_text("awaiting moderation")
+
+
+# Sizes of the thread as a reader sees it: how wide the page scrolls, how wide the text is.
+THREAD_WIDTHS = """() => {
+  const root = document.scrollingElement;
+  const main = document.querySelector("main").getBoundingClientRect().width;
+  const texts = [...document.querySelectorAll("#comments .comment-content")];
+  return {scroll: root.scrollWidth, client: root.clientWidth, main: main,
+          narrowest: Math.min(...texts.map((el) => el.getBoundingClientRect().width)),
+          comments: texts.length};
+}"""
+
+
+def test_deep_replies_stay_readable_on_a_phone(new_page, seed_article, settings):
+    parent = None
+    for depth in range(settings.COMMENTS_MAX_DEPTH + 1):
+        parent = Comment.objects.create(
+            post=seed_article, parent=parent, author_name=f"Reader at depth {depth}",
+            author_email=f"depth{depth}@example.com", status=Comment.Status.APPROVED,
+            body=f"Depth {depth}: Rückführungsverhandlungsprotokollzusammenfassung and "
+                 "https://example.com/a/very/long/address/that/must/wrap/somewhere/on/a/phone",
+        )
+    assert parent.depth == settings.COMMENTS_MAX_DEPTH
+
+    page = new_page(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page.goto(parent.get_absolute_url())
+    expect(page.locator(":target")).to_contain_text(f"Depth {settings.COMMENTS_MAX_DEPTH}:")
+    widths = page.evaluate(THREAD_WIDTHS)
+    assert widths["comments"] == 3 + settings.COMMENTS_MAX_DEPTH + 1
+    assert widths["scroll"] <= widths["client"], widths
+    # Indentation stops growing: the deepest reply keeps most of the column.
+    assert widths["narrowest"] >= 0.75 * widths["main"], widths
