@@ -14,12 +14,17 @@ request_id_var = ContextVar("request_id", default="-")
 
 # Attributes every LogRecord has; whatever else a record carries came through `extra=`.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# The request object Django attaches: its id and path are already in the line.
+_SKIPPED = {"request"}
 
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record):
         if not hasattr(record, "request_id"):
-            record.request_id = request_id_var.get()
+            # Django logs 4xx and 5xx answers with the request attached, sometimes after
+            # the middleware that set the context variable has returned.
+            request = getattr(record, "request", None)
+            record.request_id = getattr(request, "id", None) or request_id_var.get()
         return True
 
 
@@ -32,7 +37,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and key not in entry and not key.startswith("_"):
+            if key not in _STANDARD and key not in entry and key not in _SKIPPED and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

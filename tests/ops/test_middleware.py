@@ -63,6 +63,19 @@ def test_one_access_log_line_per_request(client, caplog):
     assert line.request_id == response["X-Request-ID"]
 
 
+@pytest.mark.django_db
+def test_djangos_own_log_line_for_a_404_carries_the_request_id(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client.get("/2001/01/")  # an empty archive year: 404
+
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    RequestIdFilter().filter(record)
+    entry = json.loads(JsonFormatter().format(record))
+    assert response.status_code == 404
+    assert entry["request_id"] == response["X-Request-ID"]
+    assert "request" not in entry
+
+
 def test_log_lines_are_one_json_object_with_the_request_id():
     record = logging.LogRecord("ops.request", logging.INFO, __file__, 1, "GET / %s", (200,), None)
     record.status = 200
