@@ -197,7 +197,13 @@ def test_script_in_a_comment_never_runs(new_page, seed_article):
     approve(Comment.objects.get(author_email="eve@example.com"))
 
     reader = new_page()
-    reader.goto(seed_article.get_absolute_url())
+    response = reader.goto(seed_article.get_absolute_url())
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["content-security-policy"].split(";")
+    )
+    assert policy["script-src"].startswith("'self'")
+    assert "unsafe-inline" not in policy["script-src"]
     comment = reader.locator("li.comment", has_text="click me")
     expect(comment).to_be_visible()
     for link in comment.get_by_role("link").all():
@@ -303,3 +309,20 @@ def test_deep_replies_stay_readable_on_a_phone(new_page, seed_article, settings)
     assert widths["scroll"] <= widths["client"], widths
     # Indentation stops growing: the deepest reply keeps most of the column.
     assert widths["narrowest"] >= 0.75 * widths["main"], widths
+
+
+def test_the_browser_watch_reports_csp_violations_and_script_errors(page, seed_article):
+    """The guard every test relies on: an inline script the CSP blocks is caught."""
+    page.goto(seed_article.get_absolute_url())
+    page.evaluate("""() => new Promise((resolve) => {
+      document.addEventListener("securitypolicyviolation", () => resolve(), {once: true});
+      const script = document.createElement("script");
+      script.textContent = "window.__ran = true";
+      document.body.append(script);
+    })""")
+    assert page.evaluate("() => window.__ran") is None
+    assert len(page.watch.csp_violations) == 1, page.watch.csp_violations
+    assert "script-src" in page.watch.csp_violations[0]
+    assert page.watch.problems()
+    page.watch.csp_violations.clear()
+    page.watch.console_errors.clear()
