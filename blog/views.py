@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -39,17 +41,43 @@ class PublishedPostsMixin(CachedForReadersMixin):
     def get_queryset(self):
         return Post.objects.published().select_related("author").prefetch_related("tags")
 
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        # Counting every published post (or search match) costs more than the rest of the
+        # page at 100,000 posts, and the number changes only with the site's version.
+        listing = f"{self.request.path}?{self.request.GET.get('q', '')}"
+        paginator.count = pagecache.fragment(
+            self.request,
+            "count:" + hashlib.sha1(listing.encode()).hexdigest(),
+            [pagecache.SITE],
+            lambda: paginator.object_list.count(),
+        )
+        return paginator
+
 
 class PostIndexView(PublishedPostsMixin, ListView):
     template_name = "blog/post_index.html"
 
 
-class PostYearArchiveView(PublishedPostsMixin, YearArchiveView):
+class CachedDateListMixin:
+    """An archive's list of months (or days) with posts, kept with the site's version."""
+
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        parent = super().get_date_list
+        return pagecache.fragment(
+            self.request,
+            "dates:" + hashlib.sha1(f"{self.request.path}:{date_type}:{ordering}".encode()).hexdigest(),
+            [pagecache.SITE],
+            lambda: parent(queryset, date_type, ordering),
+        )
+
+
+class PostYearArchiveView(CachedDateListMixin, PublishedPostsMixin, YearArchiveView):
     make_object_list = True
     allow_empty = False
 
 
-class PostMonthArchiveView(PublishedPostsMixin, MonthArchiveView):
+class PostMonthArchiveView(CachedDateListMixin, PublishedPostsMixin, MonthArchiveView):
     allow_empty = False
 
 
