@@ -1,7 +1,7 @@
 """`make check-prod`: every system script in turn, then one summary.
 
 --ci runs the two that CI runs (concurrency, two instances: well under a minute);
-without it, also SQLite writers, backup and restore, nginx in front of two servers, a
+without it, also `make serve` itself, SQLite writers, backup and restore, nginx in front of two servers, a
 streaming standby for reads, the 60 s load and the faults (about four minutes). Needs PostgreSQL and Redis on loopback, wrk
 for the load and nginx for the proxy (`make system-tools` installs both).
 
@@ -22,6 +22,7 @@ from tests.system import (
     load,
     proxy,
     replica,
+    serve,
     sqlite_writers,
     two_instances,
 )
@@ -29,6 +30,7 @@ from tests.system import (
 CI = {"concurrency": concurrency.main, "two-instances": two_instances.main}
 ALL = {
     **CI,
+    "serve": serve.main,
     "sqlite-writers": sqlite_writers.main,
     "backup-restore": backup_restore.main,
     "proxy": proxy.main,
