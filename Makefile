@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 SITE_URL ?= http://127.0.0.1:$(PORT)
 DEV := DJANGO_DEBUG=1 SITE_URL=$(SITE_URL)
 
-.PHONY: help install browser-deps run test test-fast migrate seed check-deploy clean serve check-prod system-tools
+.PHONY: help install browser-deps screenshots run test test-fast migrate seed check-deploy clean serve check-prod system-tools
 
 help:
 	@echo "make run    - install, migrate, load the seed post, serve at http://127.0.0.1:$(PORT)/"
@@ -49,6 +49,10 @@ run: seed
 
 test: install browser-deps
 	$(BIN)/python -m pytest
+
+# docs/screenshots/*.png, photographed from a throwaway copy of the running site.
+screenshots: install browser-deps
+	$(BIN)/python scripts/screenshots.py
 
 # Django's deployment checklist with production values (debug off, a secret key, allowed
 # hosts, https behind one trusted proxy): any warning fails.
