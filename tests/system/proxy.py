@@ -1,7 +1,7 @@
 """deploy/nginx/blog.conf, run: nginx in front of two gunicorn servers, as docs/DEPLOY.md
 sets it up, on loopback ports with a self-signed certificate.
 
-Checks: plain http redirects to https (but /healthz answers for probes); pages come
+Checks: the systemd units pass `systemd-analyze verify`; plain http redirects to https (but /healthz answers for probes); pages come
 through with nginx's request id in the app's logs; static files come from nginx; a
 comment POST works through the proxy and stores the address nginx saw, not the one a
 client wrote into X-Forwarded-For; with one app server stopped, every page still loads.
@@ -92,6 +92,17 @@ def main():
         figures[name] = ("yes" if ok else "NO") + (f" ({detail})" if detail else "")
         if not ok:
             problems.append(name)
+
+    if shutil.which("systemd-analyze"):
+        units = work / "units"
+        units.mkdir(exist_ok=True)
+        for unit in (ROOT / "deploy" / "systemd").iterdir():
+            (units / unit.name).write_text(unit.read_text().replace("/srv/blog", str(ROOT)))
+        verified = subprocess.run(["systemd-analyze", "verify", "--man=no",
+                                   *sorted(str(u) for u in units.iterdir())],
+                                  capture_output=True, text=True)
+        check("systemd-analyze verify accepts deploy/systemd/*", verified.returncode == 0,
+              verified.stderr.strip()[-300:])
 
     http_port, https_port = harness.free_port(), harness.free_port()
     with Server(env, name="proxied-a") as a, Server(env, name="proxied-b") as b:
