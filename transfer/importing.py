@@ -14,6 +14,7 @@ import sys
 import textwrap
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from datetime import timezone as dt_timezone
 
 from django.contrib.auth import get_user_model
@@ -147,6 +148,16 @@ def import_blogs(blogs, *, platform, file_name, dry_run=False, by=None, progress
             f"The database refused part of the import, so nothing was saved: {error}"
         ) from error
     return report
+
+
+def _day_range(day):
+    """The first and last moment of `day` in the site's time zone, as permalinks count days.
+
+    A range, not `__date`, so the database compares values instead of converting each row.
+    """
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return start, end - timedelta(microseconds=1)
 
 
 def _instant(moment):
@@ -348,12 +359,11 @@ class _Importer:
             except Resolver404:
                 continue
             if match.view_name == "blog:post-detail":
-                post = Post.objects.filter(
-                    slug=match.kwargs["slug"],
-                    published_at__year=int(match.kwargs["year"]),
-                    published_at__month=int(match.kwargs["month"]),
-                    published_at__day=int(match.kwargs["day"]),
-                ).first()
+                try:
+                    day = date(int(match.kwargs["year"]), int(match.kwargs["month"]), int(match.kwargs["day"]))
+                except ValueError:
+                    continue
+                post = Post.objects.filter(slug=match.kwargs["slug"], published_at__range=_day_range(day)).first()
                 if post is not None and same_title(post):
                     return post
         return None
@@ -362,9 +372,9 @@ class _Importer:
         """`slug`, or `slug-2`...: two posts of one day must not share a permalink."""
         if published_at is None:
             return slug
-        day = timezone.localtime(published_at).date()
         taken = set(
-            Post.objects.filter(published_at__date=day, slug__startswith=slug)
+            Post.objects.filter(published_at__range=_day_range(timezone.localtime(published_at).date()),
+                                slug__startswith=slug)
             .exclude(pk=exclude).values_list("slug", flat=True)
         )
         candidate, number = slug, 2

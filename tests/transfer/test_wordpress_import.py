@@ -346,3 +346,13 @@ def test_cached_pages_show_the_import_at_once(run_command, client, write_file, d
         run_command("import_wordpress", write_file(later))
     assert "Template: Sticky, renamed" in client.get("/tags/template/").content.decode()
     assert "this is test comment" in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_a_post_here_with_the_same_day_and_slug_keeps_its_permalink(run_command, make_post, client):
+    mine = make_post(title="My own post", slug="template-comments",
+                     published_at=datetime(2012, 1, 3, 8, 0, tzinfo=dt_timezone.utc))
+    run_command("import_wordpress", WORDPRESS_FILE)
+    imported = Post.objects.get(title="Template: Comments")
+    assert imported.slug == "template-comments-2"
+    assert client.get(mine.get_absolute_url()).context["post"] == mine
+    assert client.get(imported.get_absolute_url()).context["post"] == imported
