@@ -7,13 +7,15 @@ MANAGE := $(BIN)/python manage.py
 SITE_URL ?= http://127.0.0.1:$(PORT)
 DEV := DJANGO_DEBUG=1 SITE_URL=$(SITE_URL)
 
-.PHONY: help install browser-deps screenshots run test test-fast migrate seed check-deploy clean serve check-prod system-tools
+.PHONY: help install browser-deps screenshots run test test-fast migrate seed check-deploy clean serve check-prod system-tools bench bench-big
 
 help:
 	@echo "make run    - install, migrate, load the seed post, serve at http://127.0.0.1:$(PORT)/"
 	@echo "make test   - the whole test suite (set DATABASE_URL to run it on PostgreSQL)"
 	@echo "make serve  - production: check the settings, collect static files, migrate, run gunicorn"
 	@echo "make check-prod - the system scripts (two instances, concurrency, load, faults); a summary"
+	@echo "make bench  - post pages beside the peer (django-comments-xtd) and the floor (docs/PERFORMANCE.md)"
+	@echo "make bench-big - 100,000 posts and 1,000,000 comments on PostgreSQL: page times and query plans"
 
 # The virtualenv is rebuilt only when requirements.txt changes.
 $(BIN)/.installed: requirements.txt
@@ -79,6 +81,24 @@ system-tools:
 
 check-prod: install system-tools
 	$(BIN)/python -m tests.system.run_all
+
+# Benchmarks: figures, not pass/fail tests, and never part of `make test` or CI.
+# bench/run.py builds the peer's virtualenv and its data under bench/.work/ by itself.
+bench: install
+	@command -v wrk >/dev/null || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
+	$(BIN)/python bench/run.py
+	$(BIN)/python bench/markdown_pathological.py
+
+# A big blog on PostgreSQL: generated once (about 6 minutes), then timed and EXPLAINed.
+BIG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/blog_bench_big
+bench-big: install
+	@psql "$(dir $(BIG_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(BIG_DATABASE_URL))'" | grep -q 1 \
+	  || psql "$(dir $(BIG_DATABASE_URL))postgres" -c "CREATE DATABASE $(notdir $(BIG_DATABASE_URL))"
+	DATABASE_URL=$(BIG_DATABASE_URL) $(DEV) $(MANAGE) migrate --noinput -v0
+	@DATABASE_URL=$(BIG_DATABASE_URL) $(DEV) $(MANAGE) shell -c "from blog.models import Post; raise SystemExit(Post.objects.count() < 100000)" \
+	  || DATABASE_URL=$(BIG_DATABASE_URL) $(DEV) $(MANAGE) generate_content --posts 100000 --comments 1000000
+	DATABASE_URL=$(BIG_DATABASE_URL) $(BIN)/python bench/big.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache node_modules test-artifacts

@@ -1,0 +1,10 @@
+"""Our production settings for the benchmark, with two changes that do not touch speed:
+static files are named without the collectstatic manifest (nothing is collected for a
+benchmark), and the database and secrets come from bench/run.py's environment."""
+
+from config.settings import *  # noqa: F403
+
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

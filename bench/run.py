@@ -1,0 +1,464 @@
+"""The post page benchmark: ours (uncached and cached) beside the peer and the floor, in one run.
+
+    make bench          (or: .venv/bin/python bench/run.py)
+
+1. Builds what it needs under bench/.work/ (gitignored): the peer's virtualenv (pinned
+   django-comments-xtd from PyPI), and two SQLite databases with the same three posts of
+   10, 100 and 1,000 threaded comments (bench/threadshape.py).
+2. In-process: one worker process per project (bench/worker.py) renders each post page
+   through Django's test client, the targets taking turns round after round; median and
+   p90 time, queries and bytes.
+3. Over HTTP: gunicorn with 2 sync workers for ours, the peer and the floor (a trivial
+   Django view returning our page's bytes, bench/floor.py), each loaded in turn by
+   `wrk -t2 -c8`; requests a second and p50/p99 latency.
+4. Memory: the resident size of our two gunicorn workers across 10,000+ requests.
+
+Environment: BENCH_ROUNDS (in-process rounds, default 6), BENCH_SECONDS (wrk seconds per
+run, default 5), BENCH_HTTP_ROUNDS (default 2), BENCH_MEMORY_REQUESTS (default 10000).
+Results also go to bench/.work/results.json.
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORK = HERE / ".work"
+OUR_PYTHON = ROOT / ".venv" / "bin" / "python"
+PEER_VENV = WORK / "peer-venv"
+PEER_PYTHON = PEER_VENV / "bin" / "python"
+PEER_REQUIREMENTS = HERE / "peer" / "requirements.txt"
+
+sys.path.insert(0, str(HERE))
+from threadshape import SIZES  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 6))
+PER_ROUND = 5
+SECONDS = int(os.environ.get("BENCH_SECONDS", 5))
+HTTP_ROUNDS = int(os.environ.get("BENCH_HTTP_ROUNDS", 2))
+MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", 10_000))
+WORKERS = 2
+
+BUST_LUA = """
+-- Each request asks for a URL never asked before, so a page cache always misses.
+local counter = 0
+local tag = tostring(math.random(1, 1000000000))
+request = function()
+  counter = counter + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format("GET", wrk.path .. sep .. "nocache=" .. tag .. "-" .. counter)
+end
+"""
+
+MIX_LUA = """
+-- Our three post pages, cached and not, in turn: the steady state of a busy blog.
+local paths = {%s}
+local counter = 0
+local tag = tostring(math.random(1, 1000000000))
+request = function()
+  counter = counter + 1
+  local path = paths[(counter %% #paths) + 1]
+  if counter %% 2 == 0 then
+    path = path .. "?nocache=" .. tag .. "-" .. counter
+  end
+  return wrk.format("GET", path)
+end
+"""
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+# Setting up.
+
+
+def ensure_peer():
+    """The peer's virtualenv, rebuilt when its pinned requirements change."""
+    stamp = PEER_VENV / ".requirements"
+    wanted = PEER_REQUIREMENTS.read_text()
+    if PEER_PYTHON.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return
+    log("== building the peer's virtualenv (django-comments-xtd from PyPI)")
+    shutil.rmtree(PEER_VENV, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+    subprocess.run(
+        [str(PEER_PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         "-r", str(PEER_REQUIREMENTS)],
+        check=True,
+    )
+    stamp.write_text(wanted)
+
+
+def our_env(**extra):
+    env = {
+        key: value for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG"}
+    }
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "bench_settings",
+        "PYTHONPATH": f"{ROOT}:{HERE}",
+        "DJANGO_SECRET_KEY": "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "DJANGO_HTTPS": "0",
+        "SQLITE_PATH": str(WORK / "ours.sqlite3"),
+    })
+    env.update(extra)
+    return env
+
+
+def peer_env():
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "peer_settings",
+        "PYTHONPATH": f"{HERE / 'peer'}:{HERE}",
+        "PEER_SQLITE_PATH": str(WORK / "peer.sqlite3"),
+    })
+    return env
+
+
+def load_data():
+    log("== loading the same threads into both databases")
+    ours = subprocess.run(
+        [str(OUR_PYTHON), str(HERE / "load_ours.py")], env=our_env(), check=True,
+        capture_output=True, text=True,
+    )
+    peer = subprocess.run(
+        [str(PEER_PYTHON), str(HERE / "peer" / "load.py")], env=peer_env(), check=True,
+        capture_output=True, text=True,
+    )
+    return json.loads(ours.stdout.strip().splitlines()[-1]), json.loads(peer.stdout.strip().splitlines()[-1])
+
+
+# In-process.
+
+
+class Worker:
+    def __init__(self, python, env):
+        self.stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [str(python), str(HERE / "worker.py")], env=env, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self.stderr,
+        )
+
+    def ask(self, **command):
+        self.process.stdin.write((json.dumps(command) + "\n").encode())
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            self.stderr.seek(0)
+            raise RuntimeError("worker died:\n" + self.stderr.read().decode()[-3000:])
+        return json.loads(line)
+
+    def content(self, url):
+        """The bytes of one answer (the worker writes them raw, then we read to the end)."""
+        self.process.stdin.write((json.dumps({"url": url, "content": True}) + "\n").encode())
+        self.process.stdin.close()
+        data = self.process.stdout.read()
+        self.process.wait()
+        return data
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+
+
+def in_process(our_urls, peer_urls):
+    log("== in-process: the targets take turns, round after round")
+    workers = {
+        "ours": Worker(OUR_PYTHON, our_env()),
+        # The same page with every comment on it, to compare like with like.
+        "ours-one-page": Worker(OUR_PYTHON, our_env(COMMENTS_PER_PAGE="1000000")),
+        "peer": Worker(PEER_PYTHON, peer_env()),
+    }
+    targets = [
+        ("ours, uncached", "ours", our_urls, True),
+        ("ours, cached", "ours", our_urls, False),
+        ("ours, uncached, all comments on one page", "ours-one-page", our_urls, True),
+        ("peer (django-comments-xtd)", "peer", peer_urls, False),
+    ]
+    results = {(name, size): {"times": []} for name, *_ in targets for size in SIZES}
+    try:
+        for name, worker, urls, bust in targets:
+            for size in SIZES:
+                answer = workers[worker].ask(url=urls[str(size)], count=3, bust=bust)
+                if answer["status"] != 200:
+                    raise RuntimeError(f"{name} {size}: status {answer['status']}")
+        for number in range(ROUNDS):
+            log(f"   round {number + 1}/{ROUNDS}")
+            for size in SIZES:
+                for name, worker, urls, bust in targets:
+                    answer = workers[worker].ask(
+                        url=urls[str(size)], count=PER_ROUND, bust=bust,
+                        measure_queries=number == ROUNDS - 1,
+                    )
+                    result = results[(name, size)]
+                    result["times"].extend(answer["times"])
+                    if answer["queries"] is not None:
+                        result.update(
+                            queries=answer["queries"], bytes=answer["bytes"],
+                            comments=answer["comments"],
+                        )
+    finally:
+        for worker in workers.values():
+            worker.close()
+    for result in results.values():
+        times = sorted(result.pop("times"))
+        result["median_ms"] = statistics.median(times) * 1000
+        result["p90_ms"] = times[int(0.9 * (len(times) - 1))] * 1000
+        result["samples"] = len(times)
+    return [name for name, *_ in targets], results
+
+
+# Over HTTP.
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name, python, app, env, chdir=None):
+        self.name = name
+        self.port = free_port()
+        self.log = open(WORK / f"{name}-gunicorn.log", "wb")
+        command = [
+            str(python), "-m", "gunicorn", app, "--workers", str(WORKERS),
+            "--worker-class", "sync", "--bind", f"127.0.0.1:{self.port}",
+            "--log-level", "warning", "--timeout", "120",
+        ]
+        if chdir:
+            command += ["--chdir", str(chdir)]
+        self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=self.log, cwd=ROOT)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_ready(self, path):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} did not start; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(self.url(path), timeout=30) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"{self.name} did not answer in time; see {self.log.name}")
+
+    def worker_pids(self):
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def wrk(url, seconds, script=None):
+    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "--timeout", "20s"]
+    if script:
+        command += ["-s", script]
+    output = subprocess.run(command + [url], check=True, capture_output=True, text=True).stdout
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _latency(output, "50%"),
+        "p99_ms": _latency(output, "99%"),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "errors": "Non-2xx" in output or "Socket errors" in output,
+    }
+
+
+def _latency(output, percentile):
+    value, unit = re.search(rf"^\s*{percentile}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def over_http(our_urls, peer_urls):
+    log("== over HTTP: gunicorn, 2 sync workers each; wrk -t2 -c8")
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `apt-get install -y wrk` (make bench does it).")
+    # The floor answers exactly the bytes of our cached pages.
+    for size in SIZES:
+        worker = Worker(OUR_PYTHON, our_env())
+        (WORK / f"floor-{size}.html").write_bytes(worker.content(our_urls[str(size)]))
+
+    bust_script = WORK / "bust.lua"
+    bust_script.write_text(BUST_LUA)
+    servers = {
+        "ours": Server("ours", OUR_PYTHON, "config.wsgi:application", our_env()),
+        "peer": Server("peer", PEER_PYTHON, "wsgi:application", peer_env(), chdir=HERE / "peer"),
+        "floor": Server("floor", OUR_PYTHON, "floor:application", our_env(), chdir=HERE),
+    }
+    targets = [
+        ("ours, uncached", "ours", lambda size: our_urls[str(size)], str(bust_script)),
+        ("ours, cached", "ours", lambda size: our_urls[str(size)], None),
+        ("floor (same bytes, trivial view)", "floor", lambda size: f"/{size}/", None),
+        ("peer (django-comments-xtd)", "peer", lambda size: peer_urls[str(size)], None),
+    ]
+    results = {(name, size): [] for name, *_ in targets for size in SIZES}
+    memory = None
+    try:
+        servers["ours"].wait_ready(our_urls["10"])
+        servers["peer"].wait_ready(peer_urls["10"])
+        servers["floor"].wait_ready("/10/")
+        for name, server, path, _ in targets:
+            for size in SIZES:
+                wrk(servers[server].url(path(size)), 1)  # warm up
+        for number in range(HTTP_ROUNDS):
+            log(f"   round {number + 1}/{HTTP_ROUNDS}")
+            for size in SIZES:
+                for name, server, path, script in targets:
+                    results[(name, size)].append(wrk(servers[server].url(path(size)), SECONDS, script))
+        memory = measure_memory(servers["ours"], our_urls)
+    finally:
+        for server in servers.values():
+            server.stop()
+    merged = {}
+    for key, runs in results.items():
+        merged[key] = {
+            "rps": statistics.mean(run["rps"] for run in runs),
+            "p50_ms": statistics.median(run["p50_ms"] for run in runs),
+            "p99_ms": statistics.median(run["p99_ms"] for run in runs),
+            "errors": any(run["errors"] for run in runs),
+        }
+    return [name for name, *_ in targets], merged, memory
+
+
+def rss_kib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def measure_memory(server, our_urls):
+    log(f"== memory: our workers across {MEMORY_REQUESTS:,} requests")
+    paths = ", ".join(json.dumps(our_urls[str(size)]) for size in SIZES)
+    script = WORK / "mix.lua"
+    script.write_text(MIX_LUA % paths)
+    url = server.url("/")
+
+    def run_until(count):
+        done = 0
+        while done < count:
+            done += wrk(url, 2, str(script))["requests"]
+        return done
+
+    run_until(2_000)  # warm-up: caches fill, lazy imports load
+    pids = server.worker_pids()
+    before = {pid: rss_kib(pid) for pid in pids}
+    done = run_until(MEMORY_REQUESTS)
+    after = {pid: rss_kib(pid) for pid in pids}
+    return {"requests": done, "before_kib": before, "after_kib": after}
+
+
+# Report.
+
+
+def report(in_names, in_results, http_names, http_results, memory):
+    lines = ["### In-process (Django test client, one process per project)", ""]
+    lines.append("| target | comments | shown | median ms | p90 ms | queries | bytes |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size in SIZES:
+        for name in in_names:
+            result = in_results[(name, size)]
+            lines.append(
+                f"| {name} | {size:,} | {result['comments']:,} | {result['median_ms']:.1f} | "
+                f"{result['p90_ms']:.1f} | {result['queries']} | {result['bytes']:,} |"
+            )
+    lines += ["", "Uncached speed-up over the peer (peer median / ours median):", ""]
+    peer = "peer (django-comments-xtd)"
+    for size in SIZES:
+        ours = in_results[("ours, uncached", size)]["median_ms"]
+        whole = in_results[("ours, uncached, all comments on one page", size)]["median_ms"]
+        theirs = in_results[(peer, size)]["median_ms"]
+        lines.append(
+            f"- {size:,} comments: {theirs / ours:.1f}× (our page as served); "
+            f"{theirs / whole:.1f}× (every comment on one page, as the peer shows them)"
+        )
+    if http_results:
+        lines += ["", f"### Over HTTP (gunicorn, {WORKERS} sync workers; wrk -t2 -c8, {SECONDS} s × {HTTP_ROUNDS})", ""]
+        lines.append("| target | comments | requests/s | p50 ms | p99 ms |")
+        lines.append("| --- | ---: | ---: | ---: | ---: |")
+        for size in SIZES:
+            for name in http_names:
+                result = http_results[(name, size)]
+                flag = " (errors)" if result["errors"] else ""
+                lines.append(
+                    f"| {name} | {size:,} | {result['rps']:,.0f}{flag} | {result['p50_ms']:.2f} | "
+                    f"{result['p99_ms']:.2f} |"
+                )
+        lines += ["", "Cached requests/s as a share of the floor's:", ""]
+        for size in SIZES:
+            cached = http_results[("ours, cached", size)]["rps"]
+            floor = http_results[("floor (same bytes, trivial view)", size)]["rps"]
+            lines.append(f"- {size:,} comments: {cached / floor:.0%}")
+    if memory:
+        lines += ["", f"### Memory: our gunicorn workers across {memory['requests']:,} requests", ""]
+        lines.append("| worker | RSS before (MiB) | RSS after (MiB) | change |")
+        lines.append("| --- | ---: | ---: | ---: |")
+        for number, pid in enumerate(memory["before_kib"], 1):
+            before, after = memory["before_kib"][pid], memory["after_kib"][pid]
+            lines.append(
+                f"| {number} | {before / 1024:.1f} | {after / 1024:.1f} | {(after - before) / 1024:+.1f} MiB |"
+            )
+    return "\n".join(lines)
+
+
+def machine():
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    python = subprocess.run([str(OUR_PYTHON), "--version"], capture_output=True, text=True).stdout.strip()
+    return f"{os.cpu_count()} cores, {cpu}; {python}; SQLite {__import__('sqlite3').sqlite_version}"
+
+
+def main():
+    WORK.mkdir(exist_ok=True)
+    ensure_peer()
+    our_urls, peer_urls = load_data()
+    in_names, in_results = in_process(our_urls, peer_urls)
+    http_names, http_results, memory = [], {}, None
+    if "--in-process-only" not in sys.argv:
+        http_names, http_results, memory = over_http(our_urls, peer_urls)
+    text = f"Machine: {machine()}\n\n" + report(in_names, in_results, http_names, http_results, memory)
+    print(text)
+    (WORK / "results.json").write_text(json.dumps({
+        "in_process": {f"{name} | {size}": value for (name, size), value in in_results.items()},
+        "http": {f"{name} | {size}": value for (name, size), value in http_results.items()},
+        "memory": memory,
+    }, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
