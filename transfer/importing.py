@@ -106,7 +106,8 @@ class Report:
         if self.dropped:
             lines.append("Left out of post bodies (parts only WordPress can build when it shows a page):")
             dropped = ", ".join(f"{what} ×{number}" for what, number in sorted(self.dropped.items()))
-            lines.extend(textwrap.wrap(dropped, 88, initial_indent="  ", subsequent_indent="  "))
+            lines.extend(textwrap.wrap(dropped, 88, initial_indent="  ", subsequent_indent="  ",
+                                       break_on_hyphens=False))
         renumbered = self.total("renumbered")
         if renumbered:
             lines.append(f"{renumbered} comment(s) could not keep their WordPress id (taken here): "
