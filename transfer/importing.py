@@ -10,6 +10,7 @@ permalink and adopted rather than duplicated.
 
 import hashlib
 import json
+import re
 import sys
 import textwrap
 from collections import Counter, defaultdict
@@ -57,6 +58,8 @@ class Report:
     skipped: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)
     warnings: list = field(default_factory=list)
+    # Comments whose WordPress id was taken here, so old #comment-<id> links miss them.
+    renumbered: int = 0
 
     ACTIONS = ["created", "updated", "unchanged", "matched", "kept here"]
     ROWS = [("authors", Kind.AUTHOR), ("posts", Kind.POST), ("comments", Kind.COMMENT),
@@ -67,10 +70,6 @@ class Report:
 
     def warn(self, message):
         self.warnings.append(message)
-
-    def total(self, kind, action=None):
-        counter = self.counts.get(kind, Counter())
-        return counter[action] if action else sum(counter.values())
 
     @property
     def changed_anything(self):
@@ -108,10 +107,9 @@ class Report:
             dropped = ", ".join(f"{what} ×{number}" for what, number in sorted(self.dropped.items()))
             lines.extend(textwrap.wrap(dropped, 88, initial_indent="  ", subsequent_indent="  ",
                                        break_on_hyphens=False))
-        renumbered = self.total("renumbered")
-        if renumbered:
-            lines.append(f"{renumbered} comment(s) could not keep their WordPress id (taken here): "
-                         "old links to them with #comment-<id> open the post at the top.")
+        if self.renumbered:
+            lines.append(f"{self.renumbered} comment(s) could not keep their WordPress id (taken "
+                         "here): old links to them with #comment-<id> open the post at the top.")
         if self.warnings:
             lines.append("Warnings:")
             lines.extend(f"  - {warning}" for warning in self.warnings)
@@ -251,7 +249,10 @@ class _Importer:
             return record.user
         source = self.blog.authors.get(key)
         User = get_user_model()
-        username = slugify(source.username if source else key)[:USERNAME_MAX_LENGTH] or "imported-author"
+        # The login as it was, in the characters Django allows, so an existing account with
+        # that login gets its posts.
+        wanted = source.username if source else key
+        username = re.sub(r"[^\w.@+-]+", "-", wanted).strip("-")[:USERNAME_MAX_LENGTH] or "imported-author"
         user = User.objects.filter(username=username).first()
         # Two source authors with the same name must not become one user here.
         suffix = 2
@@ -537,7 +538,7 @@ class _Importer:
         elif source.number:
             comment.pk = self.next_free_number
             self.next_free_number += 1
-            self.report.count("renumbered", "created")
+            self.report.renumbered += 1
         comment.save(force_insert=True)
         self.move(comment, source.status)
         if len(comment.body) > Comment._meta.get_field("body").max_length:

@@ -5,6 +5,7 @@ of a source that have no place in our models live here.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -93,6 +94,10 @@ class LegacyURL(models.Model):
 
     def __str__(self):
         return self.path
+
+    def clean(self):
+        if not self.path.startswith("/"):
+            raise ValidationError({"path": "An old URL's path starts with “/”, e.g. /2013/04/my-post.html."})
 
 
 class ImportRun(models.Model):

@@ -101,3 +101,11 @@ def test_old_addresses_can_be_added_by_hand_in_the_admin(admin_client, make_post
     )
     assert response.status_code == 302
     assert admin_client.get("/old/moved.html")["Location"] == post.get_absolute_url()
+
+
+def test_an_old_address_added_by_hand_must_be_a_path(admin_client, make_post):
+    post = make_post(title="Moved by hand")
+    response = admin_client.post("/admin/transfer/legacyurl/add/", {"path": "old/moved.html", "post": post.pk})
+    assert response.status_code == 200
+    assert "starts with “/”" in response.content.decode()
+    assert not LegacyURL.objects.exists()

@@ -296,8 +296,9 @@ def test_every_namespace_spelling_imports(run_command, write_file, namespace):
 def test_a_comment_keeps_its_wordpress_id_only_when_it_is_free(run_command, make_post):
     post = make_post()
     taken = Comment.objects.create(post=post, author_name="Already here", body="Hello", pk=881)
-    run_command("import_wordpress", WORDPRESS_FILE)
+    output = run_command("import_wordpress", WORDPRESS_FILE)
     assert Comment.objects.get(pk=881) == taken
+    assert "1 comment(s) could not keep their WordPress id" in output
     moved = SourceRecord.objects.get(kind="comment", source_id="881").comment
     assert moved.pk != 881 and moved.author_name == "John Γιάννης Doe Κάποιος"
     # New comments still get fresh ids after the kept ones.
@@ -356,3 +357,10 @@ def test_a_post_here_with_the_same_day_and_slug_keeps_its_permalink(run_command,
     assert imported.slug == "template-comments-2"
     assert client.get(mine.get_absolute_url()).context["post"] == mine
     assert client.get(imported.get_absolute_url()).context["post"] == imported
+
+
+def test_a_login_with_dots_and_at_signs_finds_its_account(run_command, write_file, make_user):
+    owner = make_user("theme.demos@example.org")
+    text = WORDPRESS_FILE.read_text(encoding="utf-8").replace("themedemos", "theme.demos@example.org")
+    run_command("import_wordpress", write_file(text))
+    assert Post.objects.get(title="Template: Comments").author == owner
