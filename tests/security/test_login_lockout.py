@@ -29,6 +29,7 @@ def test_an_account_is_locked_after_five_failures_even_with_the_right_password(c
 
     assert locked.status_code == 429
     assert b"Too many failed login attempts" in locked.content
+    assert b"paused for 15 minutes" in locked.content
     assert after.status_code == 429
     assert "_auth_user_id" not in client.session
 
