@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from blog.client_address import client_ip
 from blog.models import Post
-from blog.ratelimit import rate_limit
+from blog import ratelimit
 from comments import moderation, notifications, threads
 from comments.forms import REPLY_ERROR_TOO_DEEP, CommentForm
 from comments.models import Comment
@@ -36,12 +36,27 @@ def _form_page(request, form, *, status, parent=None, notice=None, show_form=Tru
 
 
 @require_POST
-@rate_limit("comment-post", exempt=lambda request: moderation.is_moderator(request.user))
 def post_comment(request, post_id):
     post = get_object_or_404(Post.objects.published().select_related("author"), pk=post_id)
     if not moderation.comments_open(post):
         raise PermissionDenied("Comments are closed on this post.")
     form = CommentForm(post, data=request.POST, user=request.user)
+    # Every submission counts against the client's limit (settings.RATE_LIMITS), valid or
+    # not; past it the form comes back with the reader's text, as for a flood.
+    retry_after = None
+    if not moderation.is_moderator(request.user):
+        retry_after = ratelimit.hit("comment-post", request)
+    if retry_after is not None:
+        form.is_valid()
+        return _form_page(
+            request,
+            form,
+            status=429,
+            parent=form.cleaned_data.get("parent"),
+            notice=f"You have sent many comments in a short time. Please wait {retry_after} "
+            "seconds, then send your comment again.",
+            headers={"Retry-After": str(retry_after)},
+        )
     if not form.is_valid():
         # A reply's parent is shown above the form again when it is one we may show.
         parent = form.cleaned_data.get("parent")
