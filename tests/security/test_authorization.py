@@ -175,3 +175,27 @@ def test_a_draft_is_invisible_to_everyone_who_may_not_edit_it(as_role, make_post
 
     assert response.status_code == 404
     assert b"Secret draft" not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/admin/transfer/importrun/upload/", "/admin/transfer/importrun/export/"])
+@pytest.mark.parametrize("role, expected", list(zip(ROLES, ["login", "login", 403, 403, 200])))
+def test_only_a_superuser_may_import_or_export_the_blog(as_role, role, expected, url):
+    # The export holds every commenter's email and IP address; an import can change anything.
+    response = as_role(role).get(url)
+
+    assert outcome(response) == expected
+    assert ("Content-Disposition" in response) is (expected == 200 and url.endswith("export/"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, expected", list(zip(ROLES, ["login", "login", 403, 403])))
+def test_nobody_but_a_superuser_may_post_an_import(as_role, role, expected):
+    wxr = SimpleUploadedFile("blog.xml", b"<?xml version='1.0'?><rss version='2.0'></rss>", content_type="text/xml")
+
+    response = as_role(role).post(
+        "/admin/transfer/importrun/upload/", {"platform": "wordpress", "file": wxr}
+    )
+
+    assert outcome(response) == expected
+    assert not Post.objects.exists()

@@ -156,3 +156,37 @@ def test_more_than_ten_files_get_400_and_store_nothing(author_client, media):
 
     assert response.status_code == 400
     assert stored_files(media) == []
+
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel>
+<title>&secret;</title><wp:wxr_version>1.2</wp:wxr_version>
+<item><title>&secret;</title><wp:post_type>post</wp:post_type><wp:status>publish</wp:status></item>
+</channel></rss>"""
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+<!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
+<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>&lol9;</title></channel></rss>"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", [XXE, BILLION_LAUGHS], ids=["external-entity", "entity-bomb"])
+def test_an_import_with_xml_entities_is_refused_and_imports_nothing(admin_client, payload):
+    upload = SimpleUploadedFile("export.xml", payload, content_type="text/xml")
+
+    response = admin_client.post(
+        "/admin/transfer/importrun/upload/", {"platform": "wordpress", "file": upload}
+    )
+
+    assert response.status_code == 400
+    assert b"Nothing was imported" in response.content
+    assert b"root:" not in response.content
+    assert not Post.objects.exists()
