@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from blog.models import Post
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 BODY = """The camps were spread across the islands.
 

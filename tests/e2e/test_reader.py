@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from comments import moderation
 from comments.models import Comment
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 ARTICLE_TITLE = "Japanese prisoners of war and how they were treated."
 QUEUE_URL = "/comments/moderation/"
