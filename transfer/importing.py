@@ -198,7 +198,7 @@ class _Importer:
         self.usernames_taken = {}
         self.authors_seen = set()
         self.changed_threads = set()  # posts whose comments were created or changed
-        self.kept_numbers = False
+        self.explicit_ids = False
 
     def run(self):
         report = self.report
@@ -232,7 +232,7 @@ class _Importer:
             for source in self._parents_first(self.blog.comments):
                 self.import_comment(source)
                 bar.update()
-        if self.kept_numbers and connection.vendor == "postgresql":
+        if self.explicit_ids and connection.vendor == "postgresql":
             # Rows were inserted with explicit ids: move the sequence past them.
             with connection.cursor() as cursor:
                 for statement in connection.ops.sequence_reset_sql(no_style(), [Comment]):
@@ -255,9 +255,9 @@ class _Importer:
         username = re.sub(r"[^\w.@+-]+", "-", wanted).strip("-")[:USERNAME_MAX_LENGTH] or "imported-author"
         user = User.objects.filter(username=username).first()
         # Two source authors with the same name must not become one user here.
-        suffix = 2
+        base, suffix = username, 2
         while user is not None and self.usernames_taken.get(username, key) != key:
-            username = f"{username[:USERNAME_MAX_LENGTH - 4]}-{suffix}"
+            username = f"{base[:USERNAME_MAX_LENGTH - 4]}-{suffix}"
             user = User.objects.filter(username=username).first()
             suffix += 1
         if user is None:
@@ -534,10 +534,11 @@ class _Importer:
             # The old id, so that old links ending in #comment-<id> find it on the page.
             comment.pk = source.number
             self.taken_numbers.add(source.number)
-            self.kept_numbers = True
+            self.explicit_ids = True
         elif source.number:
             comment.pk = self.next_free_number
             self.next_free_number += 1
+            self.explicit_ids = True
             self.report.renumbered += 1
         comment.save(force_insert=True)
         self.move(comment, source.status)

@@ -264,3 +264,14 @@ def test_two_authors_with_one_name_stay_two_users(run_command, write_file):
     run_command("import_blogger", write_file(takeout(first, second), "feed.atom"))
     assert {post.author.username for post in Post.objects.all()} == {"sam", "sam-2"}
     assert get_user_model().objects.count() == 2
+
+
+def test_three_authors_with_one_name_stay_three_users(run_command, write_file):
+    posts = [
+        takeout_post(n, f"Post {n}").replace(
+            "<name>Writer</name>", f"<name>Sam</name><uri>https://www.blogger.com/profile/{n}</uri>"
+        )
+        for n in (1, 2, 3)
+    ]
+    run_command("import_blogger", write_file(takeout(*posts), "feed.atom"))
+    assert {post.author.username for post in Post.objects.all()} == {"sam", "sam-2", "sam-3"}

@@ -364,3 +364,23 @@ def test_a_login_with_dots_and_at_signs_finds_its_account(run_command, write_fil
     text = WORDPRESS_FILE.read_text(encoding="utf-8").replace("themedemos", "theme.demos@example.org")
     run_command("import_wordpress", write_file(text))
     assert Post.objects.get(title="Template: Comments").author == owner
+
+
+def one_post_export(title, comment_ids):
+    """The theme unit test file with only the post `title` and those of its comments."""
+    source = WORDPRESS_FILE.read_text(encoding="utf-8")
+    start = source.rindex("<item>", 0, source.index(f"<title>{title}</title>"))
+    post, *comments = source[start:source.index("</item>", start)].split("<wp:comment>")
+    kept = [c for c in comments if any(f"<wp:comment_id>{n}</wp:comment_id>" in c for n in comment_ids)]
+    item = post + "".join("<wp:comment>" + comment for comment in kept) + "</item>"
+    return source[:source.index("<item>")] + item + "</channel></rss>"
+
+
+def test_new_comments_get_fresh_ids_after_an_import_whose_ids_were_all_taken(run_command, write_file, make_post):
+    post = make_post()
+    for number in (881, 899, 900):
+        Comment.objects.create(post=post, author_name="Here first", body="Hi", pk=number)
+    run_command("import_wordpress", write_file(one_post_export("Template: Comments", [881, 899, 900])))
+    assert SourceRecord.objects.filter(kind="comment").count() == 3
+    newest = Comment.objects.create(post=post, author_name="New", body="Hi")
+    assert not Comment.objects.filter(pk__gt=newest.pk).exists()
