@@ -112,6 +112,7 @@ class ImportRun(models.Model):
     report = models.TextField()
 
     class Meta:
+        verbose_name = "import"
         ordering = ["-imported_at", "-id"]
 
     def __str__(self):
