@@ -384,3 +384,22 @@ def test_new_comments_get_fresh_ids_after_an_import_whose_ids_were_all_taken(run
     assert SourceRecord.objects.filter(kind="comment").count() == 3
     newest = Comment.objects.create(post=post, author_name="New", body="Hi")
     assert not Comment.objects.filter(pk__gt=newest.pk).exists()
+
+
+@pytest.mark.parametrize("status", ["private", "pending"])
+def test_private_and_pending_posts_become_drafts(run_command, write_file, status):
+    text = one_post_export("Template: Sticky", [])
+    assert text.count("<wp:status><![CDATA[publish]]></wp:status>") + text.count("<wp:status>publish</wp:status>") == 1
+    text = text.replace("<wp:status><![CDATA[publish]]></wp:status>", f"<wp:status>{status}</wp:status>")
+    text = text.replace("<wp:status>publish</wp:status>", f"<wp:status>{status}</wp:status>")
+    output = run_command("import_wordpress", write_file(text))
+    assert Post.objects.get().status == Post.Status.DRAFT
+    assert ("was private in WordPress" in output) == (status == "private")
+
+
+def test_an_old_wordpress_comment_anchor_finds_the_comment_on_the_page(imported, client):
+    post = Post.objects.get(title="Template: Comments")
+    # https://wpthemetestdata.wordpress.com/2012/01/03/template-comments/#comment-881
+    response = client.get(post.get_absolute_url())
+    assert 'id="comment-881"' in response.content.decode()
+    assert Comment.objects.get(pk=881).get_absolute_url() == f"{post.get_absolute_url()}#comment-881"
