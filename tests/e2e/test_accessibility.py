@@ -1,6 +1,7 @@
 """Accessibility of the reader's pages: axe-core finds nothing serious, the keyboard reaches everything."""
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -31,10 +32,13 @@ FOCUS_STYLE = """() => {
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_blog_pages_have_no_serious_accessibility_violations(new_page, axe, seed_article, publish, scheme):
     post = publish("Tables and pictures", TABLE_POST)
+    first_comment = seed_article.comments.get(parent=None)
     page = new_page(color_scheme=scheme)
     urls = [
         "/",
-        seed_article.get_absolute_url(),
+        seed_article.get_absolute_url(),  # with its thread and the comment form
+        first_comment.get_absolute_url(),  # a highlighted permalink
+        reverse("comments:reply", args=[first_comment.pk]),  # the reply page without JavaScript
         post.get_absolute_url(),
         "/2013/",
         "/2013/04/",
@@ -71,18 +75,18 @@ def test_skip_link_is_the_first_stop_and_moves_to_the_content(page, seed_article
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_keyboard_focus_is_always_visible(new_page, seed_article, scheme):
     page = new_page(color_scheme=scheme)
-    page.goto("/")
+    page.goto(seed_article.get_absolute_url())
     seen = []
-    for _ in range(60):
+    for _ in range(100):
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS_STYLE)
         if focus["tag"] == "body":  # past the last control
             break
         seen.append(focus)
         assert focus["outline"] != "none" and focus["width"] >= 2, focus
-    # The walk went through links, the sidebar's search box and button, the archive toggle.
+    # The walk went through links, the comment form, the sidebar's search and archive toggle.
     tags = {focus["tag"] for focus in seen}
-    assert {"a", "input", "button", "summary"} <= tags, seen
+    assert {"a", "input", "textarea", "button", "summary"} <= tags, seen
 
 
 def test_searching_with_the_keyboard_alone(page, seed_article):

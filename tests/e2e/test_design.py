@@ -1,6 +1,7 @@
 """The theme as readers meet it: light and dark, phones to desktops, paper, the sidebar."""
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -38,8 +39,9 @@ a_long_line_of_code = "that never wraps, because code keeps its line breaks as w
 def test_pages_fit_the_screen_without_horizontal_scrolling(new_page, seed_article, publish, width):
     wide = publish("A wide table", WIDE_BODY)
     page = new_page(viewport={"width": width, "height": 800})
+    first_comment = seed_article.comments.get(parent=None)
     urls = ["/", seed_article.get_absolute_url(), wide.get_absolute_url(), "/search/?q=prisoners",
-            "/2013/04/"]
+            "/2013/04/", reverse("comments:reply", args=[first_comment.pk])]
     for url in urls:
         page.goto(url)
         overflow = page.evaluate(HORIZONTAL_OVERFLOW)
@@ -96,3 +98,21 @@ def test_nothing_is_loaded_from_outside_the_site(page, seed_article):
     page.wait_for_load_state("networkidle")
     assert any(url.endswith("/static/css/site.css") for url in requests)
     assert page.watch.outside_requests == []
+
+
+def test_moderation_queue_works_on_a_phone_in_dark_mode(new_page, seed_article, make_staff, log_in, axe):
+    from comments.models import Comment
+
+    make_staff("mod", "Moderators")
+    Comment.objects.create(
+        post=seed_article, author_name="Sam", author_email="sam@example.com",
+        author_url="https://example.com/a/rather/long/address/for/a/personal/site/that/wraps",
+        body="See [one archive](https://example.com/a) and [another](https://example.com/b).",
+        held_reason="2 links",
+    )
+    page = new_page(viewport={"width": 320, "height": 700}, color_scheme="dark", is_mobile=True)
+    log_in(page, "mod", next_url="/comments/moderation/")
+    expect(page.get_by_text("2 links")).to_be_visible()
+    overflow = page.evaluate(HORIZONTAL_OVERFLOW)
+    assert overflow["scroll"] <= overflow["client"], overflow
+    assert axe(page) == []
