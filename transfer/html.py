@@ -28,8 +28,28 @@ _ALL_BLOCKS = (
     r"form|map|area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section|"
     r"article|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)"
 )
-_PRE_BLOCK = re.compile(r"<pre\b.*?</pre>", re.IGNORECASE | re.DOTALL)
-_TAG_OR_COMMENT = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
+# An unclosed comment runs to the end, as in WordPress's own tag splitter (and so the
+# pattern never rescans the text once per "<!--").
+_TAG_OR_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)|<[^>]*>", re.DOTALL)
+
+
+def _split_pre(text):
+    """[(is_pre, piece)] in order: each <pre>...</pre> block apart from the text around it.
+
+    Like WordPress, a <pre> without a closing tag after it is not a block; the text is cut
+    at each "</pre>" once, so this stays linear whatever the input.
+    """
+    pieces = []
+    parts = re.split(r"(?i)</pre>", text)
+    for part in parts[:-1]:
+        start = part.lower().find("<pre")
+        if start == -1:
+            pieces.append((False, part + "</pre>"))
+            continue
+        pieces.append((False, part[:start]))
+        pieces.append((True, part[start:] + "</pre>"))
+    pieces.append((False, parts[-1]))
+    return pieces
 
 
 def autop(text, br=True):
@@ -38,13 +58,14 @@ def autop(text, br=True):
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n") + "\n"
     pre_blocks = {}
-
-    def keep_pre(match):
-        name = f"<pre wp-pre-tag-{len(pre_blocks)}></pre>"
-        pre_blocks[name] = match.group(0)
-        return name
-
-    text = _PRE_BLOCK.sub(keep_pre, text)
+    kept = []
+    for is_pre, piece in _split_pre(text):
+        if is_pre:
+            name = f"<pre wp-pre-tag-{len(pre_blocks)}></pre>"
+            pre_blocks[name] = piece
+            piece = name
+        kept.append(piece)
+    text = "".join(kept)
     text = re.sub(r"<br\s*/?>\s*<br\s*/?>", "\n\n", text)
     text = re.sub(rf"(<{_ALL_BLOCKS}[\s/>])", r"\n\n\1", text)
     text = re.sub(rf"(</{_ALL_BLOCKS}>)", r"\1\n\n", text)
@@ -136,7 +157,9 @@ def _shortcode_pattern(names, prefix="sc"):
     name = f"(?P={prefix}_name)"
     return (
         rf"\[(?P<{prefix}_open>\[?)(?P<{prefix}_name>{alternatives})(?![\w-])"
-        rf"(?P<{prefix}_attributes>[^\]\/]*(?:\/(?!\])[^\]\/]*)*?)"
+        # Attributes hold neither "]" nor "/]", so taking them possessively changes no match;
+        # the bound keeps text full of "[gallery " without a "]" from being rescanned to its end.
+        rf"(?P<{prefix}_attributes>(?:[^\]\/]|\/(?!\])){{0,4096}}+)"
         rf"(?:(?P<{prefix}_self_closing>\/)\]|\](?:(?P<{prefix}_content>[^\[]*+(?:\[(?!\/{name}\])[^\[]*+)*+)\[\/{name}\])?)"
         rf"(?P<{prefix}_close>\]?)"
     )
@@ -224,10 +247,18 @@ def protect_code_shortcodes(text):
     return _CODE_SHORTCODE.sub(replace, text)
 
 
+# No real post has this many; past it, a post is left as it is rather than taking minutes.
+MAX_SHORTCODES = 1000
+_SHORTCODE_START = re.compile(r"\[(?:" + "|".join(map(re.escape, SHORTCODES)) + r")(?![\w-])", re.IGNORECASE)
+
+
 def do_shortcodes(text, *, post_key="", attachments=None, notes=None):
     """Known shortcodes as plain HTML (captions, galleries, media links) or removed."""
     attachments = attachments or {}
     notes = notes if notes is not None else Notes()
+    if len(_SHORTCODE_START.findall(text)) > MAX_SHORTCODES:
+        notes.drop(f"shortcode processing of a post with over {MAX_SHORTCODES} shortcodes")
+        return text
 
     def replace(match):
         shortcode = _Shortcode(match)
@@ -287,15 +318,10 @@ _URL_LINE = re.compile(r"^[ \t]*(https?://[^\s<>\"]+)[ \t]*$", re.MULTILINE)
 
 def link_bare_urls(text):
     """A URL alone on its line, which WordPress turns into an embedded player, as a link."""
-    pieces = _PRE_BLOCK.split(text)
-    blocks = _PRE_BLOCK.findall(text)
-    linked = [_URL_LINE.sub(lambda match: _link(match.group(1)), piece) for piece in pieces]
-    out = []
-    for index, piece in enumerate(linked):
-        out.append(piece)
-        if index < len(blocks):
-            out.append(blocks[index])
-    return "".join(out)
+    return "".join(
+        piece if is_pre else _URL_LINE.sub(lambda match: _link(match.group(1)), piece)
+        for is_pre, piece in _split_pre(text)
+    )
 
 
 def wordpress_html(content, *, post_key="", attachments=None, notes=None):
@@ -330,14 +356,10 @@ def post_body_from_html(html):
     if not clean:
         return ""
     # Newlines inside <pre> become character references, so no line of the body is blank.
-    pieces = _PRE_BLOCK.split(clean)
-    blocks = [block.replace("\n", "&#10;") for block in _PRE_BLOCK.findall(clean)]
-    out = []
-    for index, piece in enumerate(pieces):
-        out.append(_LINE_BREAKS.sub("\n", piece))
-        if index < len(blocks):
-            out.append(blocks[index])
-    body = "".join(out).strip()
+    body = "".join(
+        piece.replace("\n", "&#10;") if is_pre else _LINE_BREAKS.sub("\n", piece)
+        for is_pre, piece in _split_pre(clean)
+    ).strip()
     if not _BLOCK_START.match(body):
         body = f"<div>\n{body}\n</div>"
     return body
@@ -586,10 +608,10 @@ def markdown_from_comment_html(clean_html):
 
 
 def _plain_paragraphs(clean_html):
-    builder = _TreeBuilder()
-    builder.feed(re.sub(r"</(p|li|blockquote|pre)>|<br\s*/?>", "\n\n", clean_html))
-    builder.close()
-    paragraphs = re.split(r"\n\s*\n", _text_of(builder.root))
+    """The text alone, a paragraph per block or line break (no recursion, any depth)."""
+    text = re.sub(r"</(?:p|li|blockquote|pre)>|<br\s*/?>", "\n\n", clean_html)
+    text = html_module.unescape(re.sub(r"<[^>]*>", "", text))
+    paragraphs = re.split(r"\n\s*\n", text)
     return "\n\n".join(_paragraph([paragraph]) for paragraph in paragraphs if paragraph.strip())
 
 
@@ -605,7 +627,10 @@ def comment_markdown_from_html(html, *, paragraphs=True):
     no raw markup ever shows.
     """
     clean = comment_html(html, paragraphs=paragraphs)
-    source = markdown_from_comment_html(clean)
+    try:
+        source = markdown_from_comment_html(clean)
+    except RecursionError:  # markup nested thousands deep: its text is what matters
+        return _plain_paragraphs(clean)
     if _letters(markdown.render_comment(source)) != _letters(clean):
         source = _plain_paragraphs(clean)
     return source

@@ -133,3 +133,23 @@ def plain(rendered):
 def test_any_comment_text_shows_exactly_as_written(text):
     converted = html.comment_markdown_from_html(escape(text))
     assert plain(markdown.render_comment(converted)) == re.sub(r"\s+", " ", text).strip()
+
+
+def test_comment_markup_nested_thousands_deep_keeps_its_text():
+    for markup in ("<blockquote>" * 3000 + "deep" + "</blockquote>" * 3000, "<b>" * 3000 + "deep" + "</b>" * 3000):
+        assert markdown.render_comment(html.comment_markdown_from_html(markup)) == "<p>deep</p>\n"
+
+
+def test_an_unclosed_pre_is_not_a_block_as_in_wordpress():
+    # The blank line still makes a paragraph, which a closed <pre> would have prevented.
+    assert html.autop("<pre>never closed\n\nText") == "<pre>never closed</p>\n<p>Text</p>\n"
+
+
+def test_hostile_brackets_and_comments_take_no_time():
+    import time
+
+    started = time.monotonic()
+    html.wordpress_html("[gallery " * 10_000)
+    html.wordpress_html("[caption]<img src='x'>" * 900)
+    html.wordpress_html("<!--x " * 20_000 + "text")
+    assert time.monotonic() - started < 10
