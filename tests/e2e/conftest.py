@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
-from playwright.sync_api import expect
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -36,7 +36,6 @@ AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Auto-waiting assertions give up after this long; a healthy page needs far less.
 TIMEOUT_MS = 10_000
 DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 740}
 PASSWORD = "correct horse battery"
 
 _report_key = pytest.StashKey[dict]()
@@ -378,7 +377,6 @@ def log_in():
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
-        page.wait_for_load_state()
-        assert "/admin/login/" not in page.url, f"{username} could not log in"
+        expect(page, f"{username} could not log in").not_to_have_url(re.compile("/admin/login/"))
 
     return go
