@@ -28,6 +28,8 @@ CASES = {
     "20,000 '>'": ">" * 20_000,
     "20,000 '*a'": "*a" * 20_000,
     "20,000 unclosed links": "[a](" * 20_000,
+    "10,000 '[' in 500 KB of text": ("[" + "x" * 49) * 10_000,
+    "500,000 '[' (plain-text fallback)": "[" * 500_000,
     "baseline: 1 MB of prose": "A paragraph of ordinary words that goes on for a while.\n\n" * 18_000,
 }
 

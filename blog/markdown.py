@@ -24,6 +24,7 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 # 15 deep. Deeper block structure would be silently cut off by markdown-it: authors get a
 # clear error instead (check_post_source), and anything else falls back to plain text.
 MAX_NESTING = 32
+MAX_LINK_BRACKETS = 10_000
 
 POST_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -67,7 +68,15 @@ class MarkdownTooLarge(MarkdownError):
     pass
 
 
-class MarkdownTooDeep(MarkdownError):
+class MarkdownUnrenderable(MarkdownError):
+    """Markdown that would be cut short or take seconds to parse; shown as plain text."""
+
+
+class MarkdownTooDeep(MarkdownUnrenderable):
+    pass
+
+
+class MarkdownTooComplex(MarkdownUnrenderable):
     pass
 
 
@@ -129,7 +138,11 @@ def _check_length(source, max_length):
 
 
 def _render(parser, source):
-    """Render, or raise MarkdownTooDeep where markdown-it would drop the deepest content."""
+    """Render, or raise MarkdownUnrenderable for input markdown-it handles badly."""
+    # Each "[" may start a link label that markdown-it scans up to MAX_NESTING deep: past
+    # this many, a post would take seconds to render (500,000 of them: ~10 s).
+    if source.count("[") > MAX_LINK_BRACKETS:
+        raise MarkdownTooComplex(f"it has more than {MAX_LINK_BRACKETS:,} “[” characters")
     tokens = parser.parse(source)
     if any(token.level >= MAX_NESTING - 1 for token in tokens):
         raise MarkdownTooDeep(
@@ -159,7 +172,7 @@ def render_post(source, max_length=None):
     _check_length(source, max_length)
     try:
         html = _render(_post_parser(), source)
-    except MarkdownTooDeep:
+    except MarkdownUnrenderable:
         html = _plain_text_html(source)
     return sanitize_post_html(html)
 
@@ -169,7 +182,7 @@ def render_comment(source, max_length=None):
     _check_length(source, max_length)
     try:
         html = _render(_comment_parser(), source)
-    except MarkdownTooDeep:
+    except MarkdownUnrenderable:
         html = _plain_text_html(source)
     return sanitize_comment_html(html)
 

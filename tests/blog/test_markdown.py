@@ -129,3 +129,11 @@ def test_ordinary_nesting_is_accepted():
 def test_input_over_the_limit_is_refused_with_a_clear_error():
     with pytest.raises(markdown.MarkdownTooLarge, match="at most 10 characters"):
         markdown.render_post("x" * 11, max_length=10)
+
+
+def test_too_many_link_brackets_are_refused_for_authors_and_kept_as_text():
+    source = "Brackets: " + "[" * 10_001
+
+    with pytest.raises(markdown.MarkdownTooComplex, match="more than 10,000"):
+        markdown.check_post_source(source)
+    assert markdown.render_post(source).startswith("<p>Brackets: [[[")
