@@ -105,3 +105,13 @@ def test_searching_with_the_keyboard_alone(page, seed_article):
     result.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(seed_article.title)
+
+
+def test_spam_trap_field_is_hidden_from_people_and_their_assistive_technology(page, seed_article):
+    page.goto(seed_article.get_absolute_url())
+    form = page.locator("#comment-form")
+    expect(form.get_by_role("textbox", name="Name")).to_be_visible()
+    # Present for programs that fill in every field, absent for screen readers and the keyboard.
+    expect(form.locator("input[name='honeypot']")).to_be_attached()
+    expect(form.get_by_role("textbox", name="Leave this field empty")).to_have_count(0)
+    expect(form.locator("input[name='honeypot']")).to_have_attribute("tabindex", "-1")
