@@ -372,12 +372,14 @@ def measure_memory(server, our_urls):
             done += wrk(url, 2, str(script))["requests"]
         return done
 
-    run_until(2_000)  # warm-up: caches fill, lazy imports load
+    run_until(2_000)  # warm-up: the page cache fills to its 300 entries, lazy imports load
     pids = server.worker_pids()
-    before = {pid: rss_kib(pid) for pid in pids}
-    done = run_until(MEMORY_REQUESTS)
-    after = {pid: rss_kib(pid) for pid in pids}
-    return {"requests": done, "before_kib": before, "after_kib": after}
+    samples = [(0, {pid: rss_kib(pid) for pid in pids})]
+    done = 0
+    while done < MEMORY_REQUESTS:
+        done += run_until(min(2_000, MEMORY_REQUESTS - done))
+        samples.append((done, {pid: rss_kib(pid) for pid in pids}))
+    return {"requests": done, "samples": samples}
 
 
 # Report.
@@ -422,14 +424,12 @@ def report(in_names, in_results, http_names, http_results, memory):
             floor = http_results[("floor (same bytes, trivial view)", size)]["rps"]
             lines.append(f"- {size:,} comments: {cached / floor:.0%}")
     if memory:
-        lines += ["", f"### Memory: our gunicorn workers across {memory['requests']:,} requests", ""]
-        lines.append("| worker | RSS before (MiB) | RSS after (MiB) | change |")
-        lines.append("| --- | ---: | ---: | ---: |")
-        for number, pid in enumerate(memory["before_kib"], 1):
-            before, after = memory["before_kib"][pid], memory["after_kib"][pid]
-            lines.append(
-                f"| {number} | {before / 1024:.1f} | {after / 1024:.1f} | {(after - before) / 1024:+.1f} MiB |"
-            )
+        lines += ["", f"### Memory: our gunicorn workers' RSS (MiB) across {memory['requests']:,} requests", ""]
+        pids = list(memory["samples"][0][1])
+        lines.append("| requests after warm-up | " + " | ".join(f"worker {n}" for n in range(1, len(pids) + 1)) + " |")
+        lines.append("| ---: |" + " ---: |" * len(pids))
+        for done, rss in memory["samples"]:
+            lines.append(f"| {done:,} | " + " | ".join(f"{rss[pid] / 1024:.1f}" for pid in pids) + " |")
     return "\n".join(lines)
 
 

@@ -55,6 +55,8 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("PEER_SQLITE_PATH", str(HERE.parent / ".work" / "peer.sqlite3")),
+        # A connection per worker kept open, as our side's benchmark settings do.
+        "CONN_MAX_AGE": 600,
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
