@@ -149,6 +149,12 @@ def import_blogs(blogs, *, platform, file_name, dry_run=False, by=None, progress
     return report
 
 
+def _fit(key, length=200):
+    if len(key) <= length:
+        return key
+    return key[: length - 41] + "#" + hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
 def _day_range(day):
     """The first and last moment of `day` in the site's time zone, as permalinks count days.
 
@@ -200,7 +206,19 @@ class _Importer:
         self.changed_threads = set()  # posts whose comments were created or changed
         self.explicit_ids = False
 
+    def fit_keys(self):
+        """Ids as long as the source likes, within the record's columns (a hash keeps them apart)."""
+        blog = self.blog
+        blog.site = _fit(blog.site)
+        blog.authors = {_fit(key): author for key, author in blog.authors.items()}
+        for post in blog.posts:
+            post.key, post.author_key = _fit(post.key), _fit(post.author_key)
+        for comment in blog.comments:
+            comment.key, comment.post_key = _fit(comment.key), _fit(comment.post_key)
+            comment.parent_key = _fit(comment.parent_key) if comment.parent_key else None
+
     def run(self):
+        self.fit_keys()
         report = self.report
         report.skipped.update(self.blog.skipped)
         report.dropped.update(self.blog.dropped)

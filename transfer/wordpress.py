@@ -125,7 +125,7 @@ class _WordPressReader:
                 url=text(item, "wp:attachment_url").strip(),
                 title=html.plain_text(text(item, "title")),
                 parent=text(item, "wp:post_parent").strip(),
-                order=int(text(item, "wp:menu_order", "0") or 0),
+                order=int(text(item, "wp:menu_order").strip() or 0) if text(item, "wp:menu_order").strip().isdigit() else 0,
             )
             for item in items
             if text(item, "wp:post_type") == "attachment" and text(item, "wp:attachment_url").strip()
@@ -333,7 +333,7 @@ class _WordPressReader:
             body=body,
             status=status,
             kind="comment" if kind == "comment" else "linkback",
-            number=int(comment_id) if comment_id.isdigit() else None,
+            number=int(comment_id) if comment_id.isdigit() and 0 < int(comment_id) < 2**63 else None,
             held_reason="Pending in the WordPress export" if status == Comment.Status.PENDING else "",
             data=data,
         )

@@ -403,3 +403,17 @@ def test_an_old_wordpress_comment_anchor_finds_the_comment_on_the_page(imported,
     response = client.get(post.get_absolute_url())
     assert 'id="comment-881"' in response.content.decode()
     assert Comment.objects.get(pk=881).get_absolute_url() == f"{post.get_absolute_url()}#comment-881"
+
+
+def test_very_long_ids_and_addresses_still_import(run_command, write_file):
+    long_site = "https://example.org/" + "blog/" * 60
+    text = one_post_export("Template: Sticky", []).replace(
+        "<wp:base_blog_url>https://wpthemetestdata.wordpress.com</wp:base_blog_url>",
+        f"<wp:base_blog_url>{long_site}</wp:base_blog_url>",
+    ).replace("<wp:post_id>1241</wp:post_id>", f"<wp:post_id>{'7' * 300}</wp:post_id>")
+    assert long_site in text and "7" * 300 in text
+    run_command("import_wordpress", write_file(text))
+    run_command("import_wordpress", write_file(text, "again.xml"))
+    record = SourceRecord.objects.get(kind="post")
+    assert len(record.site) <= 200 and len(record.source_id) <= 200
+    assert Post.objects.count() == 1
