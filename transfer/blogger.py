@@ -12,6 +12,7 @@ path. Takeout delivers a zip, possibly with several blogs: each `feed.atom` in i
 import html as html_module
 import re
 
+from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.models import Post
@@ -215,7 +216,8 @@ class _Reader:
         name, uri, email = self.author(entry)
         created_at = parse_iso_datetime(text(entry, "atom:published") or text(entry, "blogger:created"))
         if created_at is None:
-            raise BadFile(f"{self.name}: comment {key} has no valid <published> date.")
+            created_at = timezone.now()
+            self.blog.warnings.append(f"Blogger comment {key} has no valid date: dated now.")
         url = valid_url(uri)
         if uri and not url:
             data["author_uri"] = uri
