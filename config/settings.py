@@ -277,7 +277,7 @@ POSTS_PER_PAGE = 10
 COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 5)
 # Days after publication when a post stops taking comments; unset: never.
 COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", None)
-# Top-level comments per page of a thread (reserved for pagination of long threads).
+# Top-level comments (with their replies) per page of a thread; 0: the whole thread on one page.
 COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
 
 # django-markdownx: the live preview renders with the very function that renders posts,
