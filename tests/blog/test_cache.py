@@ -278,3 +278,23 @@ def test_returning_reader_keeps_their_csrf_cookie(published_post):
     assert reader.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
     other = Client(enforce_csrf_checks=True)
     assert other.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_erasing_a_commenter_takes_their_comments_off_cached_pages(
+    client, published_post, django_capture_on_commit_callbacks
+):
+    from comments import privacy
+    from comments.models import Comment
+
+    Comment.objects.create(
+        post=published_post, author_name="Leaving", author_email="leaving@example.com",
+        body="Words I want gone.", status=Comment.Status.APPROVED,
+    )
+    url = published_post.get_absolute_url()
+    assert "Words I want gone." in client.get(url).content.decode()
+    assert served_from_cache(client.get(url))
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy.erase_commenter("leaving@example.com")
+    page = client.get(url)
+    assert not served_from_cache(page)
+    assert "Words I want gone." not in page.content.decode()
