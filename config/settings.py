@@ -168,6 +168,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            # Opening the file and running the PRAGMAs on every request costs more than the
+            # request itself; each worker keeps its connection.
+            "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600),
             "OPTIONS": {
                 # WAL lets readers work while one writer writes; IMMEDIATE takes the write
                 # lock at BEGIN so concurrent writers queue (up to the timeout) instead of

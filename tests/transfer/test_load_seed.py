@@ -77,3 +77,12 @@ def test_loading_the_seed_twice_keeps_one_old_address():
         ("/2013/04/japanese-prisoners-of-war-and-how-they.html",
          "japanese-prisoners-of-war-and-how-they-were-treated"),
     ]
+
+
+def test_loading_the_seed_shows_it_on_an_already_cached_home_page(client, django_capture_on_commit_callbacks):
+    assert b"Japanese prisoners of war" not in client.get("/").content  # now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_seed", stdout=StringIO())
+
+    assert b"Japanese prisoners of war" in client.get("/").content
