@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.db import models
-from markdownx.widgets import AdminMarkdownxWidget
 
 from blog import pagecache
 from blog.models import Post, Tag
+from blog.widgets import MarkdownEditorWidget
 
 
 class ChangesPagesMixin:
@@ -34,7 +34,7 @@ class PostAdmin(ChangesPagesMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["tags"]
     list_select_related = ["author"]
-    formfield_overrides = {models.TextField: {"widget": AdminMarkdownxWidget}}
+    formfield_overrides = {models.TextField: {"widget": MarkdownEditorWidget}}
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "summary", "tags"]}),
         ("Publishing", {"fields": ["status", "published_at", "author", "comments_enabled"]}),

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,25 @@ def test_post_editor_uses_markdownx(client, author):
 
     assert "markdownx" in content
     assert 'data-markdownx-urls-path="/markdownx/markdownify/"' in content
+
+
+def test_post_editor_offers_an_image_control_and_a_way_out_by_keyboard(client, author):
+    client.force_login(author)
+
+    response = client.get("/admin/blog/post/add/")
+
+    page = response.content.decode()
+    assert '<label for="id_body_image">Insert an image into the body</label>' in page
+    assert (
+        '<input type="file" id="id_body_image" accept="image/png,image/jpeg,image/gif,image/webp"'
+        in page
+    )
+    assert '<p class="help" id="id_body_image_status" role="status" aria-live="polite">' in page
+    assert '<p class="help" id="id_body_keys">' in page
+    assert "press Escape, then Tab" in page
+    body = re.search(r"<textarea [^>]*name=\"body\"[^>]*>", page).group()
+    assert re.search(r'aria-describedby="[^"]*\bid_body_keys\b', body)
+    assert "js/editor.js" in str(response.context["media"])
 
 
 def test_author_sees_only_their_own_posts(client, author, other_author, make_post):
