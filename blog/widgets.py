@@ -40,4 +40,5 @@ class MarkdownEditorWidget(AdminMarkdownxWidget):
         )
 
     class Media:
+        css = {"all": ["css/editor.css"]}
         js = ["js/editor.js"]

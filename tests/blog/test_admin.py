@@ -64,7 +64,8 @@ def test_post_editor_offers_an_image_control_and_a_way_out_by_keyboard(client, a
     assert "press Escape, then Tab" in page
     body = re.search(r"<textarea [^>]*name=\"body\"[^>]*>", page).group()
     assert re.search(r'aria-describedby="[^"]*\bid_body_keys\b', body)
-    assert "js/editor.js" in str(response.context["media"])
+    media = str(response.context["media"])
+    assert "js/editor.js" in media and "css/editor.css" in media
 
 
 def test_author_sees_only_their_own_posts(client, author, other_author, make_post):
