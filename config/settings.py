@@ -118,6 +118,9 @@ MIDDLEWARE = [
     # Refuses oversized bodies (413) and NUL bytes in URLs (400) before anything reads them.
     "blog.security.EarlyRefusalMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A cached page for an anonymous reader, served before sessions, auth and the view,
+    # with the same headers (blog/pagecache.py says which middleware it stands in for).
+    "blog.pagecache.EarlyHitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

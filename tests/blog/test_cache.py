@@ -6,6 +6,9 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpResponse
+from django.template import engines
+from django.urls import path
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -298,3 +301,112 @@ def test_erasing_a_commenter_takes_their_comments_off_cached_pages(
     page = client.get(url)
     assert not served_from_cache(page)
     assert "Words I want gone." not in page.content.decode()
+
+
+# Hits served by EarlyHitMiddleware, before sessions, auth and the view.
+
+EARLY = "blog.pagecache.EarlyHitMiddleware"
+
+
+def comparable_headers(response):
+    """The headers, with what is new on every answer (nonce, token, request id) blanked."""
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+    headers = {}
+    for name, value in response.headers.items():
+        if name in ("X-Request-ID", "ETag"):
+            value = "*"
+        headers[name] = value.replace(nonce.group(1), "NONCE") if nonce else value
+    cookies = {name: {**morsel, "value": "*"} for name, morsel in response.cookies.items()}
+    return headers, cookies
+
+
+@pytest.mark.parametrize("https", [False, True])
+def test_early_hit_answers_with_the_headers_and_cookies_of_the_full_path(published_post, settings, https):
+    url = published_post.get_absolute_url()
+    settings.SECURE_HSTS_SECONDS = 3600 if https else 0
+    secure = {"secure": True} if https else {}
+    assert EARLY in settings.MIDDLEWARE
+    Client().get(url, **secure)
+    early = Client().get(url, **secure)
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != EARLY]
+    full = Client().get(url, **secure)
+    assert served_from_cache(early) and served_from_cache(full)
+    assert comparable_headers(early) == comparable_headers(full)
+    assert ("Strict-Transport-Security" in early) == https
+    assert "csrftoken" in early.cookies and "Cookie" in early["Vary"]
+
+
+def test_early_hit_makes_no_session_and_only_the_version_query(
+    client, published_post, django_assert_num_queries
+):
+    url = published_post.get_absolute_url()
+    client.get(url)
+    with django_assert_num_queries(1):
+        page = client.get(url)
+    assert served_from_cache(page)
+    assert not hasattr(page.wsgi_request, "session")
+    assert not hasattr(page.wsgi_request, "user")
+
+
+def nonce_page(request):
+    template = engines["django"].from_string(
+        '<script nonce="{{ request.csp_nonce }}">1</script><style nonce="{{ request.csp_nonce }}"></style>'
+    )
+    return HttpResponse(template.render({}, request))
+
+
+urlpatterns = [path("nonce/", pagecache.cache_for_readers(nonce_page, [pagecache.SITE]))]
+
+
+@pytest.mark.urls(__name__)
+def test_early_hit_fills_in_a_new_nonce_that_matches_the_csp_header(client, settings):
+    client.get("/nonce/")
+    pages = [client.get("/nonce/") for _ in range(2)]
+    nonces = []
+    for page in pages:
+        assert served_from_cache(page)
+        assert page.wsgi_request.resolver_match is None  # answered before URL resolving
+        header = re.search(r"'nonce-([^']+)'", page["Content-Security-Policy"]).group(1)
+        assert set(re.findall(r'nonce="([^"]+)"', page.content.decode())) == {header}
+        nonces.append(header)
+    assert nonces[0] != nonces[1]
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != EARLY]
+    assert comparable_headers(pages[0]) == comparable_headers(client.get("/nonce/"))
+
+
+def test_pages_with_a_query_string_take_the_full_path(client, make_post):
+    for number in range(12):
+        make_post(title=f"Post {number}")
+    client.get("/?page=2")
+    page = client.get("/?page=2")
+    assert served_from_cache(page)
+    # Only the full path resolves the URL (the old-link check needs it for `/?p=123`).
+    assert page.wsgi_request.resolver_match is not None
+    client.get("/")
+    assert client.get("/").wsgi_request.resolver_match is None
+
+
+def test_early_hit_refuses_a_host_not_allowed(client, published_post):
+    url = published_post.get_absolute_url()
+    client.get(url)
+    assert client.get(url, HTTP_HOST="evil.example").status_code == 400
+
+
+def test_csrf_tokens_are_djangos_masked_secret_and_change_every_time(rf):
+    from django.middleware.csrf import _unmask_cipher_token, _check_token_format
+
+    request = rf.get("/")
+    tokens = {pagecache.csrf_token(request) for _ in range(200)}
+    secret = request.META["CSRF_COOKIE"]
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"]
+    assert len(tokens) == 200
+    for token in tokens:
+        _check_token_format(token)
+        assert _unmask_cipher_token(token) == secret
+    # Every character can appear, each about as often as the others.
+    counts = {}
+    for token in tokens:
+        for char in token[:32]:
+            counts[char] = counts.get(char, 0) + 1
+    assert len(counts) == 62
+    assert max(counts.values()) < 3 * min(counts.values())
