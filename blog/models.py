@@ -1,30 +1,13 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, FloatField, Q, Value, When
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from markdownx.models import MarkdownxField
 
 from blog import markdown
-
-# How many of a search's newest matches are ranked (PostQuerySet.search).
-RANKED_SEARCH_MATCHES = 1000
-
-
-class SearchDocument(models.Expression):
-    """The stored search vector (blog_post.search_document, not a model field) of the
-    query's own table, under whatever alias it has, so subqueries read their own rows."""
-
-    def __init__(self):
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(output_field=SearchVectorField())
-
-    def as_sql(self, compiler, connection):
-        alias = compiler.query.get_initial_alias()
-        return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name('search_document')}", []
 
 
 class Tag(models.Model):
@@ -77,9 +60,8 @@ class PostQuerySet(models.QuerySet):
     def search(self, query):
         """Posts matching every word of `query`, best first.
 
-        PostgreSQL ranks with full-text search (title weighted above body), the newest
-        RANKED_SEARCH_MATCHES matches only, older ones after them; SQLite falls back to
-        finding each word anywhere in the title or body, newest first.
+        PostgreSQL ranks with full-text search (title weighted above body); SQLite falls
+        back to finding each word anywhere in the title or body.
         """
         from django.db import connection
 
@@ -87,23 +69,19 @@ class PostQuerySet(models.QuerySet):
         if not words:
             return self.none()
         if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchRank
+            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+            from django.db.models.expressions import RawSQL
 
             search_query = SearchQuery(query, search_type="websearch", config="english")
             # search_vector(), stored by PostgreSQL in a generated column with a GIN index
             # (blog/migrations/0006): ranking reads it instead of parsing every match again.
-            vector = SearchDocument()
-            matches = self.annotate(search=vector).filter(search=search_query)
-            # Ranking reads each match's vector (~10 µs): a word found in a tenth of
-            # 100,000 posts cost 130 ms. Only the newest RANKED_SEARCH_MATCHES are ranked,
-            # best first; older matches follow them, newest first.
-            newest = matches.order_by("-published_at").values("pk")[:RANKED_SEARCH_MATCHES]
-            rank = Case(
-                When(pk__in=newest, then=SearchRank(vector, search_query)),
-                default=Value(-1.0),
-                output_field=FloatField(),
+            vector = RawSQL(f'"{Post._meta.db_table}"."search_document"', [],
+                            output_field=SearchVectorField())
+            return (
+                self.annotate(search=vector, rank=SearchRank(vector, search_query))
+                .filter(search=search_query)
+                .order_by("-rank", "-published_at")
             )
-            return matches.annotate(rank=rank).order_by("-rank", "-published_at")
         matches = Q()
         for word in words:
             matches &= Q(title__icontains=word) | Q(body__icontains=word)

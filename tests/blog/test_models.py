@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from blog.models import Post
@@ -146,17 +145,3 @@ def test_draft_permalink_can_still_change(make_post):
     draft.slug = "better-name"
 
     draft.full_clean()
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search")
-def test_search_ranks_the_newest_matches_and_lists_older_ones_after_them(make_post, monkeypatch):
-    from blog import models
-
-    now = timezone.now()
-    oldest_best = make_post(title="Lighthouse", body="Lighthouse.", published_at=now - timedelta(days=30))
-    older = make_post(title="Notes", body="A lighthouse.", published_at=now - timedelta(days=20))
-    newer = make_post(title="Notes", body="The lighthouse once.", published_at=now - timedelta(days=2))
-    best = make_post(title="Lighthouse keepers", body="Lighthouse.", published_at=now - timedelta(days=10))
-    assert list(Post.objects.published().search("lighthouse")) == [best, oldest_best, newer, older]
-    monkeypatch.setattr(models, "RANKED_SEARCH_MATCHES", 2)
-    assert list(Post.objects.published().search("lighthouse")) == [best, newer, older, oldest_best]
