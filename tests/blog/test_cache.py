@@ -410,3 +410,19 @@ def test_csrf_tokens_are_djangos_masked_secret_and_change_every_time(rf):
             counts[char] = counts.get(char, 0) + 1
     assert len(counts) == 62
     assert max(counts.values()) < 3 * min(counts.values())
+
+
+def test_database_outage_during_an_early_hit_gets_the_503_page(published_post, monkeypatch):
+    from django.db import OperationalError
+
+    url = published_post.get_absolute_url()
+    Client().get(url)
+
+    def unreachable(keys):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(pagecache, "_read", unreachable)
+    response = Client(raise_request_exception=False).get(url)
+    assert response.status_code == 503
+    assert b"Back in a moment" in response.content
+    assert "X-Request-ID" in response
