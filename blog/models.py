@@ -43,6 +43,10 @@ class PostQuerySet(models.QuerySet):
         """The one definition of what readers may see: published and due."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def scheduled(self):
+        """Published posts not yet due: they appear by themselves when their time comes."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+
     def editable_by(self, user):
         """Posts a user may change: all for superusers, their own for authors."""
         if not user.is_authenticated or not user.is_active:

@@ -94,11 +94,10 @@ def thread_changed(post):
 def _bump(keys):
     from blog.models import PageVersion, Post
 
-    now = timezone.now()
     valid_until = None
     if SITE in keys:
         valid_until = (
-            Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=now)
+            Post.objects.scheduled()
             .order_by("published_at")
             .values_list("published_at", flat=True)
             .first()

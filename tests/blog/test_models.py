@@ -26,6 +26,21 @@ def test_published_truth_table(make_post, status, offset, expected):
     assert post.is_published is expected
 
 
+@pytest.mark.parametrize(
+    ("status", "offset", "expected"),
+    [
+        (Post.Status.PUBLISHED, timedelta(minutes=5), True),
+        (Post.Status.PUBLISHED, timedelta(days=-1), False),
+        (Post.Status.DRAFT, timedelta(days=1), False),
+    ],
+    ids=["due-later", "already-published", "future-draft"],
+)
+def test_scheduled_means_published_but_not_yet_due(make_post, status, offset, expected):
+    post = make_post(status=status, published_at=timezone.now() + offset)
+
+    assert (post in Post.objects.scheduled()) is expected
+
+
 def test_draft_without_a_date_is_not_published(make_post):
     draft = make_post(status=Post.Status.DRAFT, published_at=None)
 
