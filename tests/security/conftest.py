@@ -38,3 +38,15 @@ def client_as(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def as_role(request, client):
+    """as_role("moderator") logs the test client in as that role's fixture user."""
+
+    def login(role):
+        if role != "anonymous":
+            client.force_login(request.getfixturevalue(role))
+        return client
+
+    return login

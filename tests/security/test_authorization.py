@@ -13,24 +13,8 @@ from django.utils import timezone
 from PIL import Image
 
 from blog.models import Post, Tag
+from tests.security.roles import ROLES, outcome
 
-ROLES = ["anonymous", "commenter", "author", "moderator", "superuser"]
-
-
-@pytest.fixture
-def as_role(request, client):
-    def login(role):
-        if role != "anonymous":
-            client.force_login(request.getfixturevalue(role))
-        return client
-
-    return login
-
-
-def outcome(response):
-    if response.status_code == 302 and "/admin/login/" in response["Location"]:
-        return "login"
-    return response.status_code
 
 
 def png():

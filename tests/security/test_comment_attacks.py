@@ -12,6 +12,7 @@ from comments import notifications
 from comments.forms import TIMESTAMP_SALT
 from comments.models import BlocklistEntry, Comment, ModerationKeyword
 from tests.security.html_checks import problems_in
+from tests.security.roles import ROLES, outcome
 
 NO_COMMENT_STORED = 0
 
@@ -234,23 +235,6 @@ def test_a_get_on_the_comment_url_stores_nothing(client, post):
 
 # Authorization ------------------------------------------------------------------------
 
-ROLES = ["anonymous", "commenter", "author", "moderator", "superuser"]
-
-
-@pytest.fixture
-def as_role(request, client):
-    def login(role):
-        if role != "anonymous":
-            client.force_login(request.getfixturevalue(role))
-        return client
-
-    return login
-
-
-def outcome(response):
-    if response.status_code == 302 and "/admin/login/" in response["Location"]:
-        return "login"
-    return response.status_code
 
 
 @pytest.mark.django_db
