@@ -6,11 +6,13 @@ in reading order, each node saying whether it opens a list of replies or how man
 close after it, so the template renders any thread with one loop and no recursion.
 """
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.db import connections, router
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -109,18 +111,74 @@ def build_thread(post, *, own_ids=(), open_for_replies=True, page=1):
     One query fetches the whole thread (so page numbers and counts are exact); only the
     asked-for page of COMMENTS_PER_PAGE top-level comments, with their replies, is kept.
     """
-    rows = (
-        Comment.objects.in_thread(post, own_ids=own_ids)
-        .order_by("created_at", "id")
-        .values_list(*FIELDS)
-    )
     return assemble(
-        [Node(*row) for row in rows],
+        [Node(*row) for row in _thread_rows(post, own_ids)],
         own_ids=set(own_ids),
         post_author_id=post.author_id,
         open_for_replies=open_for_replies,
         page=page,
     )
+
+
+def _thread_query(post, own_ids):
+    return (
+        Comment.objects.in_thread(post, own_ids=own_ids)
+        .order_by("created_at", "id")
+        .values_list(*FIELDS)
+    )
+
+
+# A post id no post has: the thread's query is compiled with it, then run with the real one.
+_ANY_POST = -7_654_321_098_765
+
+
+def _thread_rows(post, own_ids):
+    """The rows of _thread_query(post, own_ids), as the ORM would give them.
+
+    Building and compiling that query (its Q objects, the subquery, nine columns) cost the
+    ORM about three times as long as running it on SQLite (~1.2 ms against ~0.35 ms a
+    page), and its SQL is the same for every post: without own comments to show (every
+    page the page cache stores) it is compiled once per database and process and run
+    with the post's id in place of a stand-in, through the ORM's own cursor and converters.
+    """
+    if own_ids:
+        return list(_thread_query(post, own_ids))
+    alias = router.db_for_read(Comment)
+    sql, params, slot, columns = _compiled_thread_query(alias)
+    params = list(params)
+    params[slot] = post.pk
+    connection = connections[alias]
+    converters = []
+    for index, column in enumerate(columns):
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            converters.append((index, functions, column))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not converters:
+        return rows
+    converted = []
+    for row in rows:
+        row = list(row)
+        for index, functions, column in converters:
+            value = row[index]
+            for function in functions:
+                value = function(value, column, connection)
+            row[index] = value
+        converted.append(row)
+    return converted
+
+
+@functools.cache
+def _compiled_thread_query(alias):
+    compiler = _thread_query(_ANY_POST, ()).query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    slots = [index for index, value in enumerate(params) if value == _ANY_POST]
+    if len(slots) != 1:
+        raise RuntimeError(f"The thread's query has {len(slots)} places for the post's id, not one.")
+    columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+    return sql, tuple(params), slots[0], columns
 
 
 def permalink(comment):
@@ -201,7 +259,8 @@ def assemble(nodes, *, own_ids=frozenset(), post_author_id=None, open_for_replie
         node = stack.pop()
         if node.shown and not node.awaiting_moderation:
             count += 1
-        stack.extend(node.children)
+        if node.children:
+            stack.extend(node.children)
     per_page = settings.COMMENTS_PER_PAGE
     pages = max(1, math.ceil(len(roots) / per_page)) if per_page > 0 else 1
     if page > pages:
@@ -209,36 +268,44 @@ def assemble(nodes, *, own_ids=frozenset(), post_author_id=None, open_for_replie
     if per_page > 0:
         roots = roots[(page - 1) * per_page : page * per_page]
 
+    # Depth-first, without recursion (imported threads may be deeper than any limit), in
+    # one pass: each node learns how many lists close after it when the next one comes.
+    # Dates and classes are made here rather than by template filters and tags.
+    months = [str(name) for name in MONTHS.values()]
+    zone = timezone.get_current_timezone()
     flat = []
-    # Depth-first, without recursion: imported threads may be deeper than any limit.
+    previous, previous_level = None, 0
     stack = [(node, 0) for node in reversed(roots)]
     while stack:
         node, level = stack.pop()
-        flat.append((node, level))
-        node.removed = not node.shown
-        node.has_children = bool(node.children)
-        stack.extend((child, level + 1) for child in reversed(node.children))
-    months = [str(name) for name in MONTHS.values()]
-    zone = timezone.get_current_timezone()
-    for index, (node, level) in enumerate(flat):
-        if not node.has_children:
-            next_level = flat[index + 1][1] if index + 1 < len(flat) else 0
-            node.closing = range(level - next_level)
-        # Dates and classes made here rather than by template filters and tags: the
-        # thread's template renders about twice as fast (0.36 to 0.16 ms a comment).
+        if previous is not None and not previous.has_children:
+            previous.closing = range(previous_level - level)
+        children = node.children
+        node.removed = removed = not node.shown
+        node.has_children = bool(children)
+        if children:
+            stack.extend((child, level + 1) for child in reversed(children))
         if node.created_at is not None:
             local = node.created_at.astimezone(zone)
             node.date_iso = local.isoformat()
-            node.date_label = f"{local.day} {months[local.month - 1]} {local.year}, {local:%H:%M}"
-        node.css_class = " ".join(
-            ["comment"]
-            + (["comment-removed"] if node.removed else [])
-            + (["comment-awaiting"] if node.awaiting_moderation else [])
-            + (["comment-by-post-author"] if node.by_post_author else [])
-        )
-    return Thread(
-        nodes=[node for node, _ in flat], count=count, page=page, pages=pages, per_page=per_page
-    )
+            node.date_label = (
+                f"{local.day} {months[local.month - 1]} {local.year}, "
+                f"{local.hour:02d}:{local.minute:02d}"
+            )
+        if removed or node.awaiting_moderation or node.by_post_author:
+            node.css_class = " ".join(
+                ["comment"]
+                + (["comment-removed"] if removed else [])
+                + (["comment-awaiting"] if node.awaiting_moderation else [])
+                + (["comment-by-post-author"] if node.by_post_author else [])
+            )
+        else:
+            node.css_class = "comment"
+        flat.append(node)
+        previous, previous_level = node, level
+    if previous is not None and not previous.has_children:
+        previous.closing = range(previous_level)
+    return Thread(nodes=flat, count=count, page=page, pages=pages, per_page=per_page)
 
 
 AWAITING_NOTICE = (
@@ -310,7 +377,8 @@ def _keep_only_what_leads_to_shown(roots):
         stack.extend(node.children)
     keep = {}
     for node in reversed(order):  # children before their parents
-        node.children = [child for child in node.children if keep[child.pk]]
+        if node.children:
+            node.children = [child for child in node.children if keep[child.pk]]
         keep[node.pk] = node.shown or bool(node.children)
     roots[:] = [node for node in roots if keep[node.pk]]
 

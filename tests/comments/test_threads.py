@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from blog.models import Post
 from comments.models import Comment
+from comments import threads
 from comments.threads import Node, assemble
 from tests.comments.html_tree import comment_tree
 
@@ -141,6 +142,23 @@ def test_the_thread_itself_takes_one_query(client, published_post, make_comment)
     sql = [q["sql"] for q in queries.captured_queries]
 
     assert sum('"comments_comment"' in query for query in sql) == 1
+
+
+def test_the_thread_query_compiled_once_reads_what_the_orm_reads(published_post, make_post,
+                                                               make_comment):
+    removed = make_comment(status=Comment.Status.SPAM, age=timedelta(hours=5))
+    make_comment(parent=removed, age=timedelta(hours=4))
+    make_comment(status=Comment.Status.REJECTED, age=timedelta(hours=3))  # no replies
+    make_comment(status=Comment.Status.PENDING, age=timedelta(hours=2))
+    make_comment(author_url="https://example.org/", age=timedelta(hours=1))
+    make_comment(post=make_post(), body="On another post.")
+
+    rows = threads._thread_rows(published_post, ())
+    expected = list(threads._thread_query(published_post, ()))
+
+    assert [tuple(row) for row in rows] == [tuple(row) for row in expected]
+    assert len(rows) == 3
+    assert all(row[-1].tzinfo is not None for row in rows)  # created_at, aware as the ORM's
 
 
 def test_the_thread_never_reads_commenters_private_fields(client, published_post, make_comment):
