@@ -92,13 +92,18 @@ class UnpublishedNeverCachedMixin:
 
 
 class PostDetailView(CachedForReadersMixin, UnpublishedNeverCachedMixin, DateDetailView):
+    # Named, so that DateDetailView learns the date field's type without building the
+    # queryset a second time.
+    model = Post
     date_field = "published_at"
     month_format = "%m"
     # The queryset already hides what is not due; staff may preview scheduled posts here.
     allow_future = True
 
     def get_queryset(self):
-        return Post.objects.visible_to(self.request.user).select_related("author").prefetch_related("tags")
+        # The tags are read where the page shows them (post.tags.all, one query as with
+        # prefetch_related, without its bookkeeping: ~0.3 ms a page).
+        return Post.objects.visible_to(self.request.user).select_related("author")
 
     def page_cache_keys(self):
         # The URL is the post's permalink: its thread's key is known before any query.
