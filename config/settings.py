@@ -117,7 +117,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Refuses oversized bodies (413) and NUL bytes in URLs (400) before anything reads them.
     "blog.security.EarlyRefusalMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, its header strings built once (ops/middleware.py).
+    "ops.middleware.CSPMiddleware",
     # A cached page for an anonymous reader, served before sessions, auth and the view,
     # with the same headers (blog/pagecache.py says which middleware it stands in for).
     "blog.pagecache.EarlyHitMiddleware",
