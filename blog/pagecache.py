@@ -21,6 +21,7 @@ If-None-Match gets 304.
 
 import functools
 import hashlib
+import operator
 import os
 import random
 import re
@@ -414,21 +415,26 @@ def csrf_token(request):
     # Set (or renew) the cookie on the way out, as get_token() does.
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     mask = _random_csrf_string()
-    chars = CSRF_ALLOWED_CHARS
-    cipher = "".join(chars[(_CSRF_INDEX[x] + _CSRF_INDEX[y]) % len(chars)] for x, y in zip(secret, mask))
-    return mask + cipher
+    # Django's _mask_cipher_secret(): each character of the secret moved on by the mask's.
+    return mask + "".join(map(_MASKED.__getitem__, map(operator.add, secret, mask)))
 
 
-_CSRF_INDEX = {char: index for index, char in enumerate(CSRF_ALLOWED_CHARS)}
-_UNBIASED_BELOW = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+_MASKED = {
+    secret + mask: CSRF_ALLOWED_CHARS[(i + j) % len(CSRF_ALLOWED_CHARS)]
+    for i, secret in enumerate(CSRF_ALLOWED_CHARS)
+    for j, mask in enumerate(CSRF_ALLOWED_CHARS)
+}
+# Random bytes become characters by a table (byte % 62), in C; bytes of 248 and above are
+# deleted rather than mapped, as they would favour the first eight characters.
+_CSRF_CHAR_OF_BYTE = bytes(ord(CSRF_ALLOWED_CHARS[byte % len(CSRF_ALLOWED_CHARS)]) for byte in range(256))
+_BIASED_BYTES = bytes(range(256 - 256 % len(CSRF_ALLOWED_CHARS), 256))
 
 
 def _random_csrf_string():
-    chars = CSRF_ALLOWED_CHARS
-    drawn = []
+    drawn = b""
     while len(drawn) < CSRF_SECRET_LENGTH:
-        drawn.extend(chars[byte % len(chars)] for byte in os.urandom(CSRF_SECRET_LENGTH + 16) if byte < _UNBIASED_BELOW)
-    return "".join(drawn[:CSRF_SECRET_LENGTH])
+        drawn += os.urandom(CSRF_SECRET_LENGTH + 16).translate(_CSRF_CHAR_OF_BYTE, _BIASED_BYTES)
+    return drawn[:CSRF_SECRET_LENGTH].decode("ascii")
 
 
 def _if_none_match(request):
