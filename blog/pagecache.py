@@ -141,21 +141,25 @@ def versions(request, keys):
 def _read(keys):
     """(key, version, valid_until) rows for `keys`.
 
-    Plain SQL: this runs on every cached page, where building an ORM query cost more
-    than the rest of the answer.
+    Plain SQL, written once per database and number of keys: this runs on every cached
+    page, where building an ORM query cost more than the rest of the answer.
     """
+    with connection.cursor() as cursor:
+        cursor.execute(_read_sql(connection.vendor, len(keys)), list(keys))
+        return cursor.fetchall()
+
+
+@functools.cache
+def _read_sql(vendor, count):
     from blog.models import PageVersion
 
     quote = connection.ops.quote_name
     table = quote(PageVersion._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(keys))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {quote('key')}, {quote('version')}, {quote('valid_until')} FROM {table} "
-            f"WHERE {quote('key')} IN ({placeholders})",
-            list(keys),
-        )
-        return cursor.fetchall()
+    placeholders = ", ".join(["%s"] * count)
+    return (
+        f"SELECT {quote('key')}, {quote('version')}, {quote('valid_until')} FROM {table} "
+        f"WHERE {quote('key')} IN ({placeholders})"
+    )
 
 
 def _aware(value):
@@ -371,7 +375,10 @@ def _mark_cacheable(request, response, entry):
 
 def _patch_cache_control(response, *, private):
     """Browsers and proxies may keep the page but must ask (If-None-Match) before each use."""
-    if private:
+    if "Cache-Control" not in response:
+        # What patch_cache_control() writes when there is no header yet, without its parsing.
+        response["Cache-Control"] = "no-cache, private" if private else "no-cache"
+    elif private:
         patch_cache_control(response, no_cache=True, private=True)
     else:
         patch_cache_control(response, no_cache=True)
