@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from markdownx.models import MarkdownxField
 
 from blog import markdown
+from blog.search import SearchResults
 
 
 class Tag(models.Model):
@@ -62,34 +62,11 @@ class PostQuerySet(models.QuerySet):
         return self.published() | self.editable_by(user)
 
     def search(self, query):
-        """Posts matching every word of `query`, best first.
-
-        PostgreSQL ranks with full-text search (title weighted above body); SQLite falls
-        back to finding each word anywhere in the title or body.
-        """
-        from django.db import connection
-
-        words = query.split()
-        if not words:
+        """Posts matching every word of `query`: title matches first, then the others,
+        newest first within each (blog/search.py)."""
+        if not query.split():
             return self.none()
-        if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
-            from django.db.models.expressions import RawSQL
-
-            search_query = SearchQuery(query, search_type="websearch", config="english")
-            # search_vector(), stored by PostgreSQL in a generated column with a GIN index
-            # (blog/migrations/0006): ranking reads it instead of parsing every match again.
-            vector = RawSQL(f'"{Post._meta.db_table}"."search_document"', [],
-                            output_field=SearchVectorField())
-            return (
-                self.annotate(search=vector, rank=SearchRank(vector, search_query))
-                .filter(search=search_query)
-                .order_by("-rank", "-published_at")
-            )
-        matches = Q()
-        for word in words:
-            matches &= Q(title__icontains=word) | Q(body__icontains=word)
-        return self.filter(matches).order_by("-published_at")
+        return SearchResults(self, query)
 
 
 class Post(models.Model):

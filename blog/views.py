@@ -39,16 +39,22 @@ class PublishedPostsMixin(CachedForReadersMixin):
     allow_empty = True
 
     def get_queryset(self):
-        return Post.objects.published().select_related("author").prefetch_related("tags")
+        # Lists show summaries: the posts' full text (stored out of line on PostgreSQL)
+        # stays unread.
+        return (
+            Post.objects.published()
+            .defer("body", "body_html", "summary")
+            .select_related("author")
+            .prefetch_related("tags")
+        )
 
     def get_paginator(self, queryset, *args, **kwargs):
         paginator = super().get_paginator(queryset, *args, **kwargs)
-        # Counting every published post (or search match) costs more than the rest of the
-        # page at 100,000 posts, and the number changes only with the site's version.
-        listing = f"{self.request.path}?{self.request.GET.get('q', '')}"
+        # Counting every published post costs more than the rest of the page at 100,000
+        # posts, and the number changes only with the site's version.
         paginator.count = pagecache.fragment(
             self.request,
-            "count:" + hashlib.sha1(listing.encode()).hexdigest(),
+            "count:" + hashlib.sha1(self.request.path.encode()).hexdigest(),
             [pagecache.SITE],
             lambda: paginator.object_list.count(),
         )
@@ -141,10 +147,25 @@ class SearchView(PublishedPostsMixin, ListView):
         self.query = raw.strip()[: self.max_query_length]
         if not self.query:
             return Post.objects.none()
-        return super().get_queryset().search(self.query)
+        results = super().get_queryset().search(self.query)
+        # Finding the matches costs more than showing a page of them, and they change
+        # only with the site's version: paging through a search finds them once.
+        results.matching_ids = pagecache.fragment(
+            self.request,
+            "search:" + hashlib.sha1(self.query.encode()).hexdigest(),
+            [pagecache.SITE],
+            lambda: results.matching_ids,
+        )
+        return results
+
+    def get_paginator(self, queryset, *args, **kwargs):
+        # The matches are counted with them (get_queryset), not by PublishedPostsMixin.
+        return self.paginator_class(queryset, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.query, **kwargs)
+        return super().get_context_data(
+            query=self.query, search_max_results=settings.SEARCH_MAX_RESULTS, **kwargs
+        )
 
 
 @require_GET

@@ -279,6 +279,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Blog
 POSTS_PER_PAGE = 10
+# Search counts and lists at most this many matches (blog/search.py says why).
+SEARCH_MAX_RESULTS = 1000
 
 # Comments: replies nest at most this deep (top-level comments are depth 0).
 COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 5)

@@ -100,40 +100,6 @@ def test_permalink_uses_the_publication_date_and_slug(make_post):
     assert post.get_absolute_url() == "/2013/04/10/hello/"
 
 
-def test_search_finds_a_word_only_in_the_body(make_post):
-    wanted = make_post(title="Camps", body="They worked in Komsomolsk-on-Amur.")
-    make_post(title="Other", body="Nothing here.")
-
-    assert list(Post.objects.published().search("Komsomolsk")) == [wanted]
-
-
-def test_search_finds_a_word_of_the_title(make_post):
-    wanted = make_post(title="Japanese prisoners", body="Text.")
-    make_post(title="Other", body="Nothing here.")
-
-    assert list(Post.objects.published().search("prisoners")) == [wanted]
-
-
-def test_search_ranks_title_matches_first_and_needs_every_word(make_post):
-    in_body = make_post(title="Rivers", body="The Amur railway.", age=timedelta(days=1))
-    in_title = make_post(title="Amur railway", body="Text.", age=timedelta(days=2))
-    make_post(title="Only railway", body="Text.")
-
-    results = list(Post.objects.published().search("Amur railway"))
-
-    assert set(results) == {in_body, in_title}
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        assert results[0] == in_title
-
-
-def test_empty_search_finds_nothing(make_post):
-    make_post()
-
-    assert list(Post.objects.search("   ")) == []
-
-
 def test_tags_whose_names_slugify_alike_get_distinct_slugs():
     from blog.models import Tag
 
