@@ -400,7 +400,10 @@ def _from_entry(request, entry):
             fill[NONCE_MARK] = str(request.csp_nonce).encode()
         parts = parts.copy()
         parts[1::2] = [fill.get(mark, mark) for mark in parts[1::2]]
-    response = HttpResponse(b"".join(parts), content_type=entry["content_type"])
+    body = b"".join(parts)
+    response = HttpResponse(body, content_type=entry["content_type"])
+    # CommonMiddleware would take the length of response.content, a copy of the whole page.
+    response["Content-Length"] = str(len(body))
     _mark_cacheable(request, response, entry)
     response["X-Page-Cache"] = "hit"
     return response
