@@ -16,6 +16,9 @@ request_id_var = ContextVar("request_id", default="-")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # The request object Django attaches: its id and path are already in the line.
 _SKIPPED = {"request"}
+_NOT_EXTRA = frozenset(_STANDARD | _SKIPPED)
+# One encoder for every line: json.dumps() with options builds a new one each time.
+_encode = json.JSONEncoder(default=str, ensure_ascii=False).encode
 
 
 class RequestIdFilter(logging.Filter):
@@ -37,8 +40,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and key not in entry and key not in _SKIPPED and not key.startswith("_"):
+            if key not in _NOT_EXTRA and key not in entry and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return _encode(entry)
