@@ -68,6 +68,12 @@ class PostIndexView(PublishedPostsMixin, ListView):
 class CachedDateListMixin:
     """An archive's list of months (or days) with posts, kept with the site's version."""
 
+    def get_dated_queryset(self, **lookup):
+        # published() already leaves out posts not yet due, and a period without posts is
+        # a 404 from its empty date list (get_date_list): Django's own check, an uncached
+        # exists() query, would only ask the same again.
+        return self.get_queryset().filter(**lookup)
+
     def get_date_list(self, queryset, date_type=None, ordering="ASC"):
         parent = super().get_date_list
         return pagecache.fragment(

@@ -122,6 +122,17 @@ def test_year_and_month_archives_list_that_period(client, make_post):
     assert client.get("/2013/06/").status_code == 404
 
 
+def test_archives_of_a_period_with_only_drafts_or_scheduled_posts_are_not_found(client, make_post):
+    make_post(title="Draft", status=Post.Status.DRAFT, published_at=timezone.make_aware(timezone.datetime(2012, 3, 1, 12)))
+    due = timezone.now() + timedelta(days=400)
+    make_post(title="Scheduled", published_at=due)
+
+    for url in ("/2012/", "/2012/03/", f"/{due.year}/", f"/{due.year}/{due.month:02d}/"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert b"Scheduled" not in response.content
+
+
 def test_sidebar_blog_archive_counts_posts_per_month(client, make_post):
     for day in (1, 2):
         make_post(published_at=timezone.make_aware(timezone.datetime(2013, 4, day, 12)))
