@@ -108,11 +108,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # ops/middleware.py: first the request id and the access log line, so they cover
     # every response; then /healthz and /readyz, answered before the HTTPS redirect, the
-    # host check, sessions and any page cache; anonymous reads may go to a standby;
-    # database outages become 503s.
+    # host check, sessions and any page cache; database outages become 503s.
     "ops.middleware.RequestLogMiddleware",
     "ops.middleware.HealthCheckMiddleware",
-    "ops.middleware.ReplicaReadsMiddleware",
     "ops.middleware.DatabaseOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Refuses oversized bodies (413) and NUL bytes in URLs (400) before anything reads them.
@@ -122,6 +120,9 @@ MIDDLEWARE = [
     # A cached page for an anonymous reader, served before sessions, auth and the view,
     # with the same headers (blog/pagecache.py says which middleware it stands in for).
     "blog.pagecache.EarlyHitMiddleware",
+    # Anonymous reads may go to a standby (ops/db_router.py). After the early hit, which
+    # reads the page versions from the primary and has no use for the choice.
+    "ops.middleware.ReplicaReadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
