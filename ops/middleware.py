@@ -8,9 +8,9 @@ django-csp's, with its header strings built once rather than on every response.
 """
 
 import logging
+import os
 import re
 import time
-import uuid
 from http import HTTPStatus
 
 from csp import middleware as csp_middleware
@@ -38,7 +38,12 @@ def request_id_for(request):
         offered = request.META.get("HTTP_X_REQUEST_ID", "")
         if _REQUEST_ID.match(offered):
             return offered
-    return uuid.uuid4().hex
+    # uuid.uuid4().hex without building a UUID object: the version and variant bits set
+    # on 16 random bytes, as uuid4() does.
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return raw.hex()
 
 
 class RequestLogMiddleware:

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import uuid
 
 import pytest
 from django.db.utils import InterfaceError, OperationalError
@@ -22,6 +23,9 @@ def test_every_response_carries_a_fresh_request_id(client):
 
     assert len(first["X-Request-ID"]) == 32
     assert first["X-Request-ID"] != second["X-Request-ID"]
+    # A version 4 UUID's hex, as uuid.uuid4().hex gives.
+    assert uuid.UUID(hex=first["X-Request-ID"]).version == 4
+    assert uuid.UUID(hex=first["X-Request-ID"]).hex == first["X-Request-ID"]
 
 
 @pytest.mark.django_db
