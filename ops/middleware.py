@@ -145,14 +145,23 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
     """
 
     _NONCE_STAND_IN = "\x00nonce\x00"
-    _OWN_POLICY = (
+    _OWN_POLICY = frozenset({
         "_csp_config", "_csp_update", "_csp_replace",
         "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro",
-    )
+    })
     _built = None
 
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        # As django-csp does: a nonce asked for after the header is written is an error.
+        # The object never holds a value (asking raises), so every request can share it.
+        self._nonce_after_response = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
+
     def process_response(self, request, response):
-        if any(getattr(response, name, None) is not None for name in self._OWN_POLICY):
+        attributes = vars(response)
+        if not self._OWN_POLICY.isdisjoint(attributes) and any(
+            attributes.get(name) is not None for name in self._OWN_POLICY
+        ):
             return super().process_response(request, response)
         if settings.DEBUG and response.status_code in (
             HTTPStatus.INTERNAL_SERVER_ERROR,
@@ -162,19 +171,18 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
         nonce = getattr(request, "_csp_nonce", None)
         for header, exempt, prefixes, without_nonce, with_nonce in self._headers():
             if (
-                without_nonce
-                and header not in response
+                header not in response
                 and getattr(response, exempt, False) is False
                 and not request.path_info.startswith(prefixes)
             ):
                 response[header] = with_nonce.replace(self._NONCE_STAND_IN, nonce) if nonce else without_nonce
         if nonce is None:
-            # As django-csp does: a nonce asked for after the header is written is an error.
-            request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
+            request.csp_nonce = self._nonce_after_response
         return response
 
     def _headers(self):
-        """(header, exempt attribute, excluded prefixes, policy, policy with the stand-in nonce).
+        """(header, exempt attribute, excluded prefixes, policy, policy with the stand-in nonce)
+        for each header that has a policy.
 
         Built again whenever the settings objects change (tests override them).
         """
@@ -187,13 +195,14 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
                 (CSP_HEADER, "_csp_exempt", policy, False),
                 (CSP_HEADER_REPORT_ONLY, "_csp_exempt_ro", report_only, True),
             ):
-                prefixes = tuple((config or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
-                headers.append((
-                    header,
-                    exempt,
-                    prefixes,
-                    build_policy(report_only=is_report_only),
-                    build_policy(nonce=self._NONCE_STAND_IN, report_only=is_report_only),
-                ))
+                without_nonce = build_policy(report_only=is_report_only)
+                if without_nonce:
+                    headers.append((
+                        header,
+                        exempt,
+                        tuple((config or {}).get("EXCLUDE_URL_PREFIXES", None) or ()),
+                        without_nonce,
+                        build_policy(nonce=self._NONCE_STAND_IN, report_only=is_report_only),
+                    ))
             built = self._built = (policy, report_only, headers)
         return built[2]
