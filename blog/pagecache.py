@@ -385,12 +385,13 @@ def _patch_cache_control(response, *, private):
 
 
 def _from_entry(request, entry):
-    etag = _etag(request, entry)
-    if etag and etag in _if_none_match(request):
-        response = HttpResponseNotModified()
-        response["ETag"] = etag
-        _patch_cache_control(response, private=entry["csrf"])
-        return response
+    if "HTTP_IF_NONE_MATCH" in request.META:
+        etag = _etag(request, entry)
+        if etag and etag in _if_none_match(request):
+            response = HttpResponseNotModified()
+            response["ETag"] = etag
+            _patch_cache_control(response, private=entry["csrf"])
+            return response
     parts = entry["parts"]
     if len(parts) > 1:
         fill = {}
