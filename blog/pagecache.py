@@ -213,10 +213,7 @@ def serve(request, keys, render):
     current = versions(request, keys)
     cache_key = _cache_key(request)
     entry = cache.get(cache_key)
-    now = timezone.now()
-    if entry is not None and entry["versions"] == current and (
-        entry["expires_at"] is None or now < entry["expires_at"]
-    ):
+    if entry is not None and entry["versions"] == current and not _expired(entry):
         return _from_entry(request, entry)
 
     response = render()
@@ -287,15 +284,17 @@ class EarlyHitMiddleware:
         if entry is None:
             return None
         current = versions(request, entry["keys"])
-        if entry["versions"] != current or (
-            entry["expires_at"] is not None and timezone.now() >= entry["expires_at"]
-        ):
+        if entry["versions"] != current or _expired(entry):
             return None
         self.csrf.process_request(request)
         response = _from_entry(request, entry)
         response = self.frame_options.process_response(request, response)
         response = self.csrf.process_response(request, response)
         return self.common.process_response(request, response)
+
+
+def _expired(entry):
+    return entry["expires_at"] is not None and timezone.now().timestamp() >= entry["expires_at"]
 
 
 def _cache_key(request):
@@ -324,12 +323,14 @@ def _entry_for(request, response, keys, current):
         content, has_csrf = _punch_csrf(content, request.META["CSRF_COOKIE"])
     nonce = getattr(request, "_csp_nonce", None)
     has_nonce = isinstance(nonce, str) and nonce.encode() in content
+    expires_at = getattr(request, "_page_expires_at", None)
     if has_nonce:
         content = content.replace(nonce.encode(), NONCE_MARK)
     return {
         "keys": tuple(keys),
         "versions": current,
-        "expires_at": getattr(request, "_page_expires_at", None),
+        # A POSIX timestamp: a float is unpickled on every hit, a datetime costs more.
+        "expires_at": expires_at.timestamp() if expires_at is not None else None,
         # The page cut at its placeholders (split keeps them, at the odd indexes), so an
         # answer is one join rather than a search of the whole page for each placeholder.
         "parts": _MARK.split(content),
