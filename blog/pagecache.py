@@ -422,11 +422,14 @@ def csrf_token(request):
     """
     secret = request.META.get("CSRF_COOKIE")
     if secret is None:
-        secret = _random_csrf_string()
+        # A new reader's secret and the mask of their token, from the same draw.
+        drawn = _random_csrf_string(2 * CSRF_SECRET_LENGTH)
+        secret, mask = drawn[:CSRF_SECRET_LENGTH], drawn[CSRF_SECRET_LENGTH:]
         request.META["CSRF_COOKIE"] = secret
+    else:
+        mask = _random_csrf_string(CSRF_SECRET_LENGTH)
     # Set (or renew) the cookie on the way out, as get_token() does.
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-    mask = _random_csrf_string()
     # Django's _mask_cipher_secret(): each character of the secret moved on by the mask's.
     return mask + "".join(map(_MASKED.__getitem__, map(operator.add, secret, mask)))
 
@@ -442,11 +445,11 @@ _CSRF_CHAR_OF_BYTE = bytes(ord(CSRF_ALLOWED_CHARS[byte % len(CSRF_ALLOWED_CHARS)
 _BIASED_BYTES = bytes(range(256 - 256 % len(CSRF_ALLOWED_CHARS), 256))
 
 
-def _random_csrf_string():
+def _random_csrf_string(length):
     drawn = b""
-    while len(drawn) < CSRF_SECRET_LENGTH:
-        drawn += os.urandom(CSRF_SECRET_LENGTH + 16).translate(_CSRF_CHAR_OF_BYTE, _BIASED_BYTES)
-    return drawn[:CSRF_SECRET_LENGTH].decode("ascii")
+    while len(drawn) < length:
+        drawn += os.urandom(length + 16).translate(_CSRF_CHAR_OF_BYTE, _BIASED_BYTES)
+    return drawn[:length].decode("ascii")
 
 
 def _if_none_match(request):

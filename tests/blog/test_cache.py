@@ -412,6 +412,26 @@ def test_csrf_tokens_are_djangos_masked_secret_and_change_every_time(rf):
     assert max(counts.values()) < 3 * min(counts.values())
 
 
+def test_new_readers_get_secrets_of_their_own_that_their_tokens_unmask_to(rf):
+    from django.middleware.csrf import _check_token_format, _unmask_cipher_token
+
+    counts = {}
+    secrets = set()
+    for _ in range(200):
+        request = rf.get("/")
+        token = pagecache.csrf_token(request)
+        secret = request.META["CSRF_COOKIE"]
+        _check_token_format(token)
+        assert _unmask_cipher_token(token) == secret
+        assert token[:32] != secret  # the mask is drawn apart from the secret
+        secrets.add(secret)
+        for char in secret:
+            counts[char] = counts.get(char, 0) + 1
+    assert len(secrets) == 200
+    assert len(counts) == 62
+    assert max(counts.values()) < 3 * min(counts.values())
+
+
 def test_database_outage_during_an_early_hit_gets_the_503_page(published_post, monkeypatch):
     from django.db import OperationalError
 
