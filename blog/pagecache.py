@@ -275,8 +275,11 @@ class EarlyHitMiddleware:
         ):
             return None
         try:
-            if self.common.process_request(request) is not None:
-                return None
+            # With neither setting, CommonMiddleware.process_request() only checks the host,
+            # which _cache_key()'s get_host() does too: once is enough.
+            if settings.PREPEND_WWW or settings.DISALLOWED_USER_AGENTS:
+                if self.common.process_request(request) is not None:
+                    return None
             cache_key = _cache_key(request)
         except DisallowedHost:
             return None  # the usual path answers it, as it always has

@@ -336,6 +336,18 @@ def test_early_hit_answers_with_the_headers_and_cookies_of_the_full_path(publish
     assert "csrftoken" in early.cookies and "Cookie" in early["Vary"]
 
 
+def test_early_hit_leaves_prepend_www_to_commonmiddleware(client, published_post, settings):
+    url = published_post.get_absolute_url()
+    client.get(url)
+    assert served_from_cache(client.get(url))
+    settings.PREPEND_WWW = True
+
+    response = client.get(url)
+
+    assert response.status_code == 301
+    assert response["Location"] == f"http://www.testserver{url}"
+
+
 def test_early_hit_makes_no_session_and_only_the_version_query(
     client, published_post, django_assert_num_queries
 ):
