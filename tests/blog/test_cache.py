@@ -336,6 +336,35 @@ def test_early_hit_answers_with_the_headers_and_cookies_of_the_full_path(publish
     assert "csrftoken" in early.cookies and "Cookie" in early["Vary"]
 
 
+@pytest.mark.parametrize(
+    "cookie_settings",
+    [
+        {"CSRF_COOKIE_AGE": None},
+        {"CSRF_COOKIE_DOMAIN": "testserver", "CSRF_COOKIE_PATH": "/2", "CSRF_COOKIE_SAMESITE": "Strict"},
+        {"CSRF_COOKIE_NAME": "token", "CSRF_COOKIE_HTTPONLY": False, "CSRF_COOKIE_SAMESITE": None},
+    ],
+)
+def test_early_hit_sets_the_csrf_cookie_the_full_path_sets(published_post, settings, cookie_settings):
+    for name, value in cookie_settings.items():
+        setattr(settings, name, value)
+    url = published_post.get_absolute_url()
+    Client().get(url)
+    early = Client().get(url)
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != EARLY]
+    full = Client().get(url)
+    assert served_from_cache(early) and served_from_cache(full)
+    assert comparable_headers(early) == comparable_headers(full)
+    assert settings.CSRF_COOKIE_NAME in early.cookies
+
+
+def test_the_csrf_cookies_expiry_date_is_djangos_for_every_instant():
+    from django.utils.http import http_date
+
+    start = 1_790_000_000
+    for timestamp in [start + n / 7 for n in range(200)] + [start + 0.9999996, start + 1.0000004]:
+        assert pagecache._http_date(timestamp) == http_date(timestamp), timestamp
+
+
 def test_early_hit_leaves_prepend_www_to_commonmiddleware(client, published_post, settings):
     url = published_post.get_absolute_url()
     client.get(url)
