@@ -243,9 +243,10 @@ class EarlyHitMiddleware:
     Placed right after CSPMiddleware (settings.MIDDLEWARE): the request id and log line,
     the security headers, the HTTPS redirect, the body and NUL checks and the CSP header
     with its nonce come from the real middleware around it, and of the rest this calls the
-    only ones that touch a cached answer, CommonMiddleware (host check, Content-Length),
-    CsrfViewMiddleware (the reader's CSRF cookie, Vary: Cookie) and XFrameOptions, so the
-    answer is the one the view would give, headers included. The rest have nothing to do
+    only ones that touch a cached answer, CommonMiddleware (host check, redirects),
+    CsrfViewMiddleware (the reader's CSRF cookie; the cookie and Vary: Cookie on the way
+    out are set as it sets them, see _set_csrf_cookie) and XFrameOptions, so the answer
+    is the one the view would give, headers included. The rest have nothing to do
     for an anonymous GET without a session or messages cookie: no session is read,
     AxesMiddleware only acts on a login attempt, and MessageMiddleware has nothing to
     store. Requests with a query string take the usual path, because the old-link
