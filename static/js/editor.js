@@ -95,6 +95,8 @@
       control.addEventListener("change", function () {
         upload(control, editor, status);
       });
+      // Tests (and anything else that drives the editor) wait for this before typing.
+      control.setAttribute("data-editor-ready", "");
     });
   }
 

@@ -44,6 +44,8 @@ def open_the_editor_by_keyboard(page, username):
     expect(page.get_by_role("heading", name="Add post")).to_be_visible()
     # Keys pressed before the editor's scripts have started would reach a plain textarea.
     expect(page.locator("textarea#id_body")).to_have_attribute("data-markdownx-init", "")
+    # ... and so would Escape before static/js/editor.js has set up its keys.
+    expect(page.locator("#id_body_image")).to_have_attribute("data-editor-ready", "")
 
 
 def test_author_illustrates_and_publishes_a_post_with_the_keyboard_alone(page, make_staff):
