@@ -46,6 +46,9 @@ def open_the_editor_by_keyboard(page, username):
     expect(page.locator("textarea#id_body")).to_have_attribute("data-markdownx-init", "")
     # ... and so would Escape before static/js/editor.js has set up its keys.
     expect(page.locator("#id_body_image")).to_have_attribute("data-editor-ready", "")
+    # The admin puts the focus on the first field by itself (autofocus), at a moment of the
+    # browser's choosing: once it has, it will not take the focus away mid-typing.
+    expect(page.get_by_label("Title")).to_be_focused()
 
 
 def test_author_illustrates_and_publishes_a_post_with_the_keyboard_alone(page, make_staff):
