@@ -36,17 +36,17 @@ class SearchResults:
     @cached_property
     def matching_ids(self):
         """The primary keys of the matches in reading order, up to the limit."""
-        matches, in_title = _conditions(self.query, self.model._meta.db_table, connections[self.posts.db].vendor)
+        database = connections[self.posts.db]
+        matches, in_title = _conditions(self.query, self.model._meta.db_table, database.vendor)
         ids = (
             self.posts.filter(matches)
             .alias(in_title=ExpressionWrapper(in_title, output_field=BooleanField()))
             .order_by(F("in_title").desc(), "-published_at", "-pk")
             .values_list("pk", flat=True)[: self.limit]
         )
-        database = connections[ids.db]
         if database.vendor != "postgresql":
             return list(ids)
-        with transaction.atomic(using=ids.db), database.cursor() as cursor:
+        with transaction.atomic(using=database.alias), database.cursor() as cursor:
             # The planner does not count the cost of reading each post's out-of-line
             # document, so for a common word it would walk every post testing them one by
             # one (~1 s at 100,000 posts). The full-text index finds them all in a few ms.
