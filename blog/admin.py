@@ -3,6 +3,7 @@ from django.db import models
 
 from blog import pagecache
 from blog.models import Post, Tag
+from blog.text import RefuseControlCharactersAdminMixin
 from blog.widgets import MarkdownEditorWidget
 
 
@@ -26,7 +27,7 @@ class ChangesPagesMixin:
 
 
 @admin.register(Post)
-class PostAdmin(ChangesPagesMixin, admin.ModelAdmin):
+class PostAdmin(RefuseControlCharactersAdminMixin, ChangesPagesMixin, admin.ModelAdmin):
     list_display = ["title", "author", "status", "published_at", "updated_at"]
     list_filter = ["status", "tags", "author"]
     search_fields = ["title", "body"]
@@ -66,7 +67,7 @@ class PostAdmin(ChangesPagesMixin, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(ChangesPagesMixin, admin.ModelAdmin):
+class TagAdmin(RefuseControlCharactersAdminMixin, ChangesPagesMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

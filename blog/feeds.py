@@ -2,14 +2,50 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils import feedgenerator
 
 from blog.models import Post, Tag
+from blog.text import xml_safe
 
 FEED_LENGTH = 20
 
 
+def _xml_safe_values(values):
+    """The feed's or an item's values, without characters XML cannot carry.
+
+    Forms refuse such characters, but rows written before that rule, or by an import,
+    may hold them: one of them would make the whole feed unparseable (Django's writer
+    raises on it).
+    """
+    for name, value in values.items():
+        if isinstance(value, str):
+            values[name] = xml_safe(value)
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            values[name] = [xml_safe(v) for v in value]
+
+
+class XmlSafeFeedMixin:
+    """A feed writer whose every text value is cleaned before it is written."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _xml_safe_values(self.feed)
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*args, **kwargs)
+        _xml_safe_values(self.items[-1])
+
+
+class RssFeed(XmlSafeFeedMixin, feedgenerator.Rss201rev2Feed):
+    pass
+
+
+class AtomFeed(XmlSafeFeedMixin, feedgenerator.Atom1Feed):
+    pass
+
+
 class LatestPostsFeed(Feed):
+    feed_type = RssFeed
     description = "The latest posts."
 
     def title(self):
@@ -44,7 +80,7 @@ class LatestPostsFeed(Feed):
 
 
 class LatestPostsAtomFeed(LatestPostsFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     subtitle = LatestPostsFeed.description
 
 
@@ -66,7 +102,7 @@ class TagPostsFeed(LatestPostsFeed):
 
 
 class TagPostsAtomFeed(TagPostsFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
     def subtitle(self, tag):
         return self.description(tag)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from blog import pagecache
 from blog.models import Post
+from blog.text import RefuseControlCharactersAdminMixin
 from comments import moderation, privacy
 from comments.models import BlocklistEntry, Comment, ModerationKeyword, ModerationLog
 
@@ -91,7 +92,7 @@ class ModerationLogInline(admin.TabularInline):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(RefuseControlCharactersAdminMixin, admin.ModelAdmin):
     list_display = ["author_name", "post", "excerpt", "status", "held_reason", "created_at"]
     list_filter = ["status", "created_at"]
     list_select_related = ["post"]

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 
+from blog.feeds import AtomFeed, RssFeed
 from blog.models import Post
 from comments import threads
 from comments.models import Comment
@@ -23,6 +23,7 @@ def with_pages(comments):
 class LatestCommentsFeed(Feed):
     """The latest approved comments on published posts. Names only: no email, ever."""
 
+    feed_type = RssFeed
     description = "The latest comments from readers."
 
     def title(self):
@@ -61,7 +62,7 @@ class LatestCommentsFeed(Feed):
 
 
 class LatestCommentsAtomFeed(LatestCommentsFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     subtitle = LatestCommentsFeed.description
 
 
@@ -86,7 +87,7 @@ class PostCommentsFeed(LatestCommentsFeed):
 
 
 class PostCommentsAtomFeed(PostCommentsFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
     def subtitle(self, post):
         return self.description(post)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.validators import URLValidator
 
+from blog.text import refuse_control_characters
 from comments import moderation
 from comments.models import (
     BODY_MAX_LENGTH,
@@ -32,8 +33,9 @@ def clean_display_name(value):
     """A name without invisible characters.
 
     Unicode format characters (bidi overrides and isolates, zero-width spaces and
-    joiners) and control characters would let one name look like another, or reverse
-    the text around it; they are removed and runs of spaces become one.
+    joiners) would let one name look like another, or reverse the text around it; they
+    are removed and runs of spaces become one. (Control characters are refused before
+    this, by the field's validator.)
     """
     visible = "".join(c for c in value if unicodedata.category(c) not in {"Cf", "Cc"})
     return re.sub(r"\s+", " ", visible).strip()
@@ -43,11 +45,13 @@ class CommentForm(forms.Form):
     name = forms.CharField(
         label="Name",
         max_length=NAME_MAX_LENGTH,
+        validators=[refuse_control_characters],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
         label="Email",
         max_length=EMAIL_MAX_LENGTH,
+        validators=[refuse_control_characters],
         help_text="Never shown to anyone. Used only to tell you of replies if you ask.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -56,13 +60,14 @@ class CommentForm(forms.Form):
         required=False,
         max_length=URL_MAX_LENGTH,
         assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
+        validators=[URLValidator(schemes=["http", "https"]), refuse_control_characters],
         error_messages={"invalid": "Enter a web address starting with http:// or https://."},
         widget=forms.URLInput(attrs={"autocomplete": "url"}),
     )
     body = forms.CharField(
         label="Comment",
         max_length=BODY_MAX_LENGTH,
+        validators=[refuse_control_characters],
         help_text="Markdown works: *emphasis*, `code`, lists, > quotes and [links](https://…).",
         widget=forms.Textarea(attrs={"rows": 6}),
     )

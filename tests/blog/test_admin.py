@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from blog.models import Post
+from blog.models import Post, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +270,31 @@ def test_upload_without_a_file_is_a_clear_400(client, author, media):
 
     assert response.status_code == 400
     assert json.loads(response.content) == {"image": ["Choose an image file to upload."]}
+
+
+@pytest.mark.parametrize("field", ["title", "body", "summary"])
+def test_admin_refuses_a_control_character_in_a_posts_text(client, author, field):
+    client.force_login(author)
+
+    response = client.post("/admin/blog/post/add/", post_form(**{field: "Bad\x08 text"}))
+
+    assert response.status_code == 200
+    assert "invisible control character (U+0008)" in response.content.decode()
+    assert not Post.objects.exists()
+
+
+def test_admin_accepts_a_body_with_browser_line_endings_and_tabs(client, author):
+    client.force_login(author)
+
+    response = client.post("/admin/blog/post/add/", post_form(body="One\r\n\r\n\tcode\r\nTwo"))
+
+    assert response.status_code == 302
+    assert Post.objects.get().body.startswith("One")
+
+
+def test_admin_refuses_a_control_character_in_a_tag_name(admin_client):
+    response = admin_client.post("/admin/blog/tag/add/", {"name": "Bad\x1btag", "slug": "bad-tag"})
+
+    assert response.status_code == 200
+    assert "U+001B" in response.content.decode()
+    assert not Tag.objects.exists()
