@@ -1,26 +1,74 @@
 from functools import partial
 
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
 from blog import feeds, pagecache, views
 from blog.sitemaps import sitemaps
 
 app_name = "blog"
 
+
+class YearConverter:
+    """A four-digit year whose archive and permalinks Python's dates can compute.
+
+    An archive looks up the following year (month, day) and converts local midnight to
+    UTC: in year 1 or 9999 that leaves the range of Python's datetime (an OverflowError,
+    a 500), so those years are not found.
+    """
+
+    regex = "[0-9]{4}"
+
+    def to_python(self, value):
+        if not 2 <= int(value) <= 9998:
+            raise ValueError("year out of range")
+        return value
+
+    def to_url(self, value):
+        return f"{int(value):04d}"
+
+
+class TwoDigitsConverter:
+    """A month or a day: invalid ones (00, 13, 32) are the date views' own 404."""
+
+    regex = "[0-9]{2}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return f"{int(value):02d}"
+
+
+class UnicodeSlugConverter:
+    """Slugs of letters in any script (tags may be named in any language)."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(YearConverter, "year")
+register_converter(TwoDigitsConverter, "two_digits")
+register_converter(UnicodeSlugConverter, "unicode_slug")
+
 # Feeds and the sitemap show posts and tags only.
 cached = partial(pagecache.cache_for_readers, keys=[pagecache.SITE])
 
 urlpatterns = [
     path("", views.PostIndexView.as_view(), name="post-index"),
-    re_path(r"^(?P<year>[0-9]{4})/$", views.PostYearArchiveView.as_view(), name="archive-year"),
-    re_path(
-        r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$",
+    path("<year:year>/", views.PostYearArchiveView.as_view(), name="archive-year"),
+    path(
+        "<year:year>/<two_digits:month>/",
         views.PostMonthArchiveView.as_view(),
         name="archive-month",
     ),
-    re_path(
-        r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/(?P<day>[0-9]{2})/(?P<slug>[-\w]+)/$",
+    path(
+        "<year:year>/<two_digits:month>/<two_digits:day>/<unicode_slug:slug>/",
         views.PostDetailView.as_view(),
         name="post-detail",
     ),

@@ -64,11 +64,47 @@ def test_a_wrong_date_or_slug_is_404(client, make_post, path):
     assert client.get(path).status_code == 404
 
 
+EDGE_OF_TIME = [
+    "/0000/", "/0001/", "/0002/", "/9998/", "/9999/",
+    "/0001/01/", "/9998/12/", "/9999/12/",
+    "/0001/01/01/dated/", "/0002/01/01/dated/", "/9998/12/31/dated/", "/9999/12/31/dated/",
+    "/0000/00/00/dated/",
+]
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "Pacific/Kiritimati", "Etc/GMT+12"])
+@pytest.mark.parametrize("path", EDGE_OF_TIME)
+def test_archives_and_permalinks_at_the_edge_of_time_are_not_found(client, make_post, settings,
+                                                                   time_zone, path):
+    settings.TIME_ZONE = time_zone
+    make_post(slug="dated", published_at=timezone.make_aware(timezone.datetime(2013, 4, 10, 12)))
+
+    assert client.get(path).status_code == 404
+
+
 @pytest.mark.parametrize("status, offset", [(Post.Status.DRAFT, -1), (Post.Status.PUBLISHED, +1)], ids=["draft", "scheduled"])
 def test_unpublished_post_is_404_for_readers(client, make_post, status, offset):
     post = make_post(status=status, published_at=timezone.now() + timedelta(days=offset))
 
     assert client.get(post.get_absolute_url()).status_code == 404
+
+
+EDGE_OF_TIME = [
+    "/0000/", "/0001/", "/0002/", "/9998/", "/9999/",
+    "/0001/01/", "/9998/12/", "/9999/12/",
+    "/0001/01/01/dated/", "/0002/01/01/dated/", "/9998/12/31/dated/", "/9999/12/31/dated/",
+    "/0000/00/00/dated/",
+]
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "Pacific/Kiritimati", "Etc/GMT+12"])
+@pytest.mark.parametrize("path", EDGE_OF_TIME)
+def test_archives_and_permalinks_at_the_edge_of_time_are_not_found(client, make_post, settings,
+                                                                   time_zone, path):
+    settings.TIME_ZONE = time_zone
+    make_post(slug="dated", published_at=timezone.make_aware(timezone.datetime(2013, 4, 10, 12)))
+
+    assert client.get(path).status_code == 404
 
 
 @pytest.mark.parametrize("status, offset", [(Post.Status.DRAFT, -1), (Post.Status.PUBLISHED, +1)], ids=["draft", "scheduled"])
