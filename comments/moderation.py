@@ -128,6 +128,18 @@ def _earlier_submission(digest):
     return Comment.objects.filter(fingerprint=digest).first()
 
 
+def may_see_earlier_copy(earlier, *, user, own_ids):
+    """Whether the sender of a duplicate may be led to the earlier copy of their comment.
+
+    Only when it is public, or theirs: remembered by their session, or sent while signed
+    in to the same account. Someone else who sends the same words from the same address
+    must not see its author's name and website, nor have it remembered as their own.
+    """
+    if earlier.is_visible or earlier.pk in own_ids:
+        return True
+    return user.is_authenticated and earlier.user_id == user.pk
+
+
 def is_flooding(comment):
     since = comment.created_at - FLOOD_INTERVAL
     same_sender = Q()
@@ -143,7 +155,8 @@ def is_flooding(comment):
 def receive(comment, *, user):
     """Store a new comment with the rules' decision; returns (comment, created).
 
-    A duplicate of an earlier submission stores nothing and returns the earlier comment.
+    A duplicate of an earlier submission stores nothing and returns the earlier comment
+    (which the caller shows only if `may_see_earlier_copy()`).
     Raises Flooding, storing nothing, when the sender commented moments ago.
     """
     comment.fingerprint = fingerprint(comment)

@@ -80,6 +80,19 @@ def post_comment(request, post_id):
             "then send your comment again.",
             headers={"Retry-After": str(seconds)},
         )
+    if not created and not moderation.may_see_earlier_copy(
+        comment, user=request.user, own_ids=threads.own_comment_ids(request)
+    ):
+        # The same words from the same address are waiting already, sent from elsewhere:
+        # nothing of that copy is shown, only what this sender wrote.
+        return _form_page(
+            request,
+            form,
+            status=200,
+            parent=form.cleaned_data["parent"],
+            notice="A comment with these words from this email address was received "
+            "already. It will appear once a moderator approves it.",
+        )
     threads.remember_own_comment(request, comment)
     return redirect(comment.get_absolute_url())
 

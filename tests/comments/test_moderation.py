@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from comments import moderation
 from comments.models import BlocklistEntry, Comment, ModerationKeyword, ModerationLog
+from comments.threads import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -294,3 +295,37 @@ def test_a_flood_from_another_browser_is_still_a_flood(post_comment, published_p
     response = post_comment(published_post, ip="203.0.113.1", using=Client())
 
     assert response.status_code == 429
+
+
+def test_resubmitting_someone_elses_pending_comment_reveals_nothing_of_it(
+        client, post_comment, published_post):
+    fields = {"email": "victim@example.org", "body": "Private words awaiting moderation."}
+    post_comment(published_post, name="Victim Name", url="https://victim.example/", **fields)
+    original = Comment.objects.get()
+    assert original.status == Comment.Status.PENDING
+    other_browser = Client()
+
+    response = post_comment(published_post, using=other_browser, name="Attacker", **fields)
+    later = other_browser.get(published_post.get_absolute_url())
+
+    assert Comment.objects.get() == original
+    assert response.status_code == 200
+    assert "received already" in response.content.decode()
+    for page in (response, later):
+        content = page.content.decode()
+        assert "Victim Name" not in content and "victim.example" not in content
+        assert f"comment-{original.pk}" not in content
+    assert original.pk not in other_browser.session.get(SESSION_KEY, [])
+
+
+def test_resubmitting_ones_own_pending_comment_leads_back_to_it(client, post_comment,
+                                                               published_post):
+    fields = {"email": "me@example.org", "body": "My words.", "name": "Me Myself"}
+    post_comment(published_post, **fields)
+
+    again = post_comment(published_post, **fields)
+    page = client.get(published_post.get_absolute_url())
+
+    assert again.status_code == 302
+    assert again["Location"] == Comment.objects.get().get_absolute_url()
+    assert "Me Myself" in page.content.decode()
