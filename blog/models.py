@@ -62,10 +62,9 @@ class PostQuerySet(models.QuerySet):
         return self.published() | self.editable_by(user)
 
     def search(self, query):
-        """Posts matching every word of `query`: title matches first, then the others,
-        newest first within each (blog/search.py)."""
-        if not query.split():
-            return self.none()
+        """Posts matching `query` (web search syntax): title matches first, then the
+        others, newest first within each (blog/search.py). A query with no word to
+        look for finds nothing, without asking the database."""
         return SearchResults(self, query)
 
 
@@ -188,12 +187,14 @@ class Post(models.Model):
         """The full-text vector of a post on PostgreSQL.
 
         Stored by the database in the column blog_post.search_document (GIN-indexed; see
-        blog/migrations/0006), which search() reads; a test keeps the two identical.
+        blog/migrations/0006 and 0008), which search() reads; a test keeps the two
+        identical. The rendered body: PostgreSQL's parser skips its tags, so link targets
+        and image addresses are not searched.
         """
         from django.contrib.postgres.search import SearchVector
 
         return SearchVector("title", weight="A", config="english") + SearchVector(
-            "body", weight="B", config="english"
+            "body_html", weight="B", config="english"
         )
 
 
