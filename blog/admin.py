@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 
 from blog import pagecache
@@ -26,8 +28,29 @@ class ChangesPagesMixin:
         pagecache.site_changed()
 
 
+class DateBoundedChangeList(ChangeList):
+    """The admin's date drill-down treats a year it cannot compute (9999) as a bad filter.
+
+    Django works out the end of the chosen period (the next year, month or day), which
+    overflows at the end of Python's date range: the list answers as for any invalid
+    filter instead of a 500.
+    """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class DateBoundedAdminMixin:
+    def get_changelist(self, request, **kwargs):
+        return DateBoundedChangeList
+
+
 @admin.register(Post)
-class PostAdmin(RefuseControlCharactersAdminMixin, ChangesPagesMixin, admin.ModelAdmin):
+class PostAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, ChangesPagesMixin,
+                admin.ModelAdmin):
     list_display = ["title", "author", "status", "published_at", "updated_at"]
     list_filter = ["status", "tags", "author"]
     search_fields = ["title", "body"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from blog import pagecache
 from blog.models import Post
+from blog.admin import DateBoundedAdminMixin
 from blog.text import RefuseControlCharactersAdminMixin
 from comments import moderation, privacy
 from comments.models import BlocklistEntry, Comment, ModerationKeyword, ModerationLog
@@ -92,7 +93,7 @@ class ModerationLogInline(admin.TabularInline):
 
 
 @admin.register(Comment)
-class CommentAdmin(RefuseControlCharactersAdminMixin, admin.ModelAdmin):
+class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, admin.ModelAdmin):
     list_display = ["author_name", "post", "excerpt", "status", "held_reason", "created_at"]
     list_filter = ["status", "created_at"]
     list_select_related = ["post"]
@@ -143,7 +144,7 @@ class CommentAdmin(RefuseControlCharactersAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ModerationLog)
-class ModerationLogAdmin(admin.ModelAdmin):
+class ModerationLogAdmin(DateBoundedAdminMixin, admin.ModelAdmin):
     list_display = ["decided_at", "comment", "moderator", "from_status", "to_status", "reason"]
     list_filter = ["to_status", "decided_at"]
     list_select_related = ["comment__post", "moderator"]

@@ -298,3 +298,27 @@ def test_admin_refuses_a_control_character_in_a_tag_name(admin_client):
     assert response.status_code == 200
     assert "U+001B" in response.content.decode()
     assert not Tag.objects.exists()
+
+
+@pytest.mark.parametrize("changelist", ["blog/post", "comments/comment", "comments/moderationlog"])
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"year": "9999"},
+        {"year": "9999", "month": "12"},
+        {"year": "9999", "month": "12", "day": "31"},
+        {"year": "0"},
+        {"year": "2024", "month": "13"},
+    ],
+    ids=["year", "month", "day", "year-zero", "month-13"],
+)
+def test_admin_date_drill_down_outside_the_calendar_is_a_bad_filter_not_an_error(
+        admin_client, changelist, period):
+    field = {"blog/post": "published_at", "comments/comment": "created_at",
+             "comments/moderationlog": "decided_at"}[changelist]
+    query = "&".join(f"{field}__{part}={value}" for part, value in period.items())
+
+    response = admin_client.get(f"/admin/{changelist}/?{query}")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
