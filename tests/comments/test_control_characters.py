@@ -83,3 +83,20 @@ def test_every_feed_stays_valid_xml_whatever_is_stored(client, make_post, make_c
         assert "nonchar" in text and "end" in text, url
         assert not any(c in text for c in "\x00\x07\x08\x1b\ufffe\uffff"), url
     assert Post.objects.get(pk=post.pk).title == f"Title {hostile}"  # stored rows unchanged
+
+
+def test_editing_a_comment_in_the_admin_refuses_a_control_character(admin_client, make_comment):
+    comment = make_comment(name="Ann", body="Fine words.")
+    form = {
+        "post": comment.post_id, "parent": "", "author_name": "Ann",
+        "author_email": comment.author_email, "author_url": "", "user": "",
+        "body": "Edited\x0b words.", "notify_on_reply": "",
+        "log-TOTAL_FORMS": "0", "log-INITIAL_FORMS": "0",
+    }
+
+    response = admin_client.post(f"/admin/comments/comment/{comment.pk}/change/", form)
+
+    assert response.status_code == 200
+    assert "invisible control character (U+000B)" in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.body == "Fine words."
