@@ -31,6 +31,23 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class RefusalWithoutTraceback(logging.Filter):
+    """A request answered with a 4xx is logged in one line, without a traceback.
+
+    Django logs a refused request (403 PermissionDenied, 400 BadRequest or
+    SuspiciousOperation) with the exception that refused it: its traceback says nothing
+    about our code, and hostile clients could fill the logs with them. The line keeps the
+    message, the status and the request id; errors (5xx) keep their tracebacks.
+    """
+
+    def filter(self, record):
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500 and record.exc_info:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record):
         entry = {
