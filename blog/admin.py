@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
@@ -48,6 +49,26 @@ class DateBoundedAdminMixin:
         return DateBoundedChangeList
 
 
+class TagChoiceField(forms.ModelMultipleChoiceField):
+    """The post form's tags: an id past the range of a database integer is an unknown tag.
+
+    Django looks the chosen ids up with `pk__in`, which SQLite cannot even compare with
+    an integer of more than 64 bits (OverflowError, a 500); such an id names no tag.
+    """
+
+    def clean(self, value):
+        for pk in value or ():
+            try:
+                number = int(str(pk).strip())
+            except ValueError:
+                continue  # Django's own check refuses it
+            if not -(2**63) <= number < 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super().clean(value)
+
+
 @admin.register(Post)
 class PostAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, ChangesPagesMixin,
                 admin.ModelAdmin):
@@ -63,6 +84,11 @@ class PostAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, Change
         (None, {"fields": ["title", "slug", "body", "summary", "tags"]}),
         ("Publishing", {"fields": ["status", "published_at", "author", "comments_enabled"]}),
     ]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "tags":
+            kwargs["form_class"] = TagChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         # Authors see (and so can open) only their own posts; superusers see all.

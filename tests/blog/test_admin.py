@@ -109,6 +109,17 @@ def test_superuser_changes_any_post(admin_client, other_author, make_post):
     assert admin_client.get(f"/admin/blog/post/{theirs.pk}/change/").status_code == 200
 
 
+def test_a_tag_id_past_any_integer_is_refused_as_an_unknown_tag(client, author):
+    client.force_login(author)
+    huge = str(2**70)
+
+    response = client.post("/admin/blog/post/add/", post_form(tags=[huge]))
+
+    assert response.status_code == 200
+    assert f"“{huge}” is not a valid value." in response.content.decode()
+    assert not Post.objects.exists()
+
+
 def test_admin_refuses_markdown_nested_too_deep_with_a_clear_error(client, author):
     client.force_login(author)
     deep = "".join("  " * depth + "- item\n" for depth in range(100))
