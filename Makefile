@@ -7,13 +7,14 @@ MANAGE := $(BIN)/python manage.py
 SITE_URL ?= http://127.0.0.1:$(PORT)
 DEV := DJANGO_DEBUG=1 SITE_URL=$(SITE_URL)
 
-.PHONY: help install browser-deps screenshots run test test-fast migrate seed check-deploy clean serve check-prod system-tools bench bench-big
+.PHONY: help install browser-deps screenshots run test test-fast migrate seed check-deploy clean serve check-prod system-tools bench bench-big fuzz
 
 help:
 	@echo "make run    - install, migrate, load the seed post, serve at http://127.0.0.1:$(PORT)/"
 	@echo "make test   - the whole test suite (set DATABASE_URL to run it on PostgreSQL)"
 	@echo "make serve  - production: check the settings, collect static files, migrate, run gunicorn"
 	@echo "make check-prod - the system scripts (two instances, concurrency, load, faults); a summary"
+	@echo "make fuzz   - the fuzz suite's long run (FUZZ_SECONDS, default 1500); prints the inputs tried per target"
 	@echo "make bench  - post pages beside the peer (django-comments-xtd) and the floor (docs/PERFORMANCE.md)"
 	@echo "make bench-big - 100,000 posts and 1,000,000 comments on PostgreSQL: page times and query plans"
 
@@ -51,6 +52,13 @@ run: seed
 
 test: install browser-deps
 	$(BIN)/python -m pytest
+
+# The fuzz suite (tests/fuzz/, docs/SECURITY.md): `make test` runs its short, fixed
+# profile; this runs fresh random inputs until FUZZ_SECONDS are spent, shared among the
+# targets, and prints how many inputs each target tried and how the site answered.
+FUZZ_SECONDS ?= 1500
+fuzz: install
+	FUZZ_PROFILE=long FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest tests/fuzz -q
 
 # docs/screenshots/*.png, photographed from a throwaway copy of the running site.
 screenshots: install browser-deps
