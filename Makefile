@@ -97,6 +97,7 @@ bench: install
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/markdown_pathological.py
+	$(BIN)/python bench/image_uploads.py
 
 # A big blog on PostgreSQL: generated once (about 6 minutes), then timed and EXPLAINed.
 BIG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/blog_bench_big

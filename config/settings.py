@@ -296,9 +296,15 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION = "blog.markdown.render_post"
 MARKDOWNX_URLS_PATH = "/markdownx/markdownify/"
 MARKDOWNX_UPLOAD_URLS_PATH = "/markdownx/upload/"
 MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
-# Uploaded images: at most this many bytes and pixels (decompression bombs are refused).
+# Uploaded images (blog/images.py): at most this many bytes, pixels in one picture, frames,
+# and pixels over all frames of an animation (decoded and re-encoded one full canvas per
+# frame), checked from the headers before decoding; decoding stops after the given seconds
+# of CPU time. docs/SECURITY.md gives what each costs.
 IMAGE_UPLOAD_MAX_BYTES = MARKDOWNX_UPLOAD_MAX_SIZE
 IMAGE_UPLOAD_MAX_PIXELS = 40_000_000
+IMAGE_UPLOAD_MAX_FRAMES = 300
+IMAGE_UPLOAD_MAX_ANIMATION_PIXELS = 20_000_000
+IMAGE_UPLOAD_MAX_DECODE_SECONDS = 5
 
 # Request sizes. Bodies longer than these are refused with 413 before anything reads them
 # (blog/security.py): public pages take only small forms, the admin and the editor take
