@@ -6,9 +6,15 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as error:
+        # A setting missing or malformed in the environment (DJANGO_SECRET_KEY...): the
+        # message says which and what to do; a traceback would only bury it.
+        sys.exit(f"Error: {error}")
 
 
 if __name__ == "__main__":

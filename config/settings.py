@@ -356,6 +356,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# No "AXES: BEGIN" line from every manage.py command; failures and lockouts are still logged.
+AXES_VERBOSE = False
 
 # Privacy: commenters' IP addresses and user agents are erased after this many days by
 # `manage.py purge_comment_ips` (run it daily from cron; docs/PRIVACY.md).
@@ -370,6 +372,7 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "ops.logging.RequestIdFilter"},
         "refusal_without_traceback": {"()": "ops.logging.RefusalWithoutTraceback"},
+        "no_request_lines": {"()": "ops.logging.NoServerRequestLines"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -385,7 +388,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        # Scanners send foreign Host headers all day; each gets a 400, not a traceback.
-        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+        # django.security.* (a foreign Host header, a bad signature...) reaches the console
+        # like every other logger, in one line (RefusalWithoutTraceback drops the traceback).
+        # runserver's own line for each request repeats ops.request's; its other messages stay.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False,
+                          "filters": ["no_request_lines"]},
     },
 }

@@ -62,3 +62,10 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return _encode(entry)
+
+
+class NoServerRequestLines(logging.Filter):
+    """Drop runserver's line for each request: ops.request has already logged it."""
+
+    def filter(self, record):
+        return not hasattr(record, "status_code")
