@@ -31,6 +31,15 @@ max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 backlog = _int("GUNICORN_BACKLOG", 2048)
 
+# Which peers may tell gunicorn the request came over https (X-Forwarded-Proto and the
+# like): the same trust as Django's (TRUSTED_PROXY_COUNT, docs/SECURITY.md). With no proxy
+# of ours in front, nobody, not even loopback; with one, the proxy on this machine, or the
+# addresses in GUNICORN_FORWARDED_ALLOW_IPS when it runs elsewhere.
+if _int("TRUSTED_PROXY_COUNT", 0) > 0:
+    forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+else:
+    forwarded_allow_ips = ""
+
 # Django writes one JSON line per request (ops/middleware.py); gunicorn's own access log
 # would only repeat it. Gunicorn's errors (worker timeouts, restarts) go to stderr.
 accesslog = None

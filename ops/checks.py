@@ -42,6 +42,14 @@ def production_problems():
             hint="Set DJANGO_ALLOWED_HOSTS to the site's host name(s), comma-separated.",
             id="ops.E004",
         ))
+    if not settings.HTTPS and os.environ.get("ALLOW_PLAIN_HTTP_IN_PRODUCTION") != "1":
+        problems.append(Error(
+            "DJANGO_HTTPS is off: no redirect to https, no HSTS, cookies sent over plain http.",
+            hint="Unset DJANGO_HTTPS (and set TRUSTED_PROXY_COUNT=1 behind the proxy that "
+            "terminates TLS). A server reachable only on loopback may speak plain http: set "
+            "ALLOW_PLAIN_HTTP_IN_PRODUCTION=1 to say so.",
+            id="ops.E005",
+        ))
     if "locmem" in settings.CACHES["default"]["BACKEND"]:
         problems.append(Warning(
             "REDIS_URL is not set: each worker process has its own cache.",

@@ -20,7 +20,7 @@ SAFE = {
 
 def check_production(**overrides):
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "ALLOW_SQLITE"))}
+           if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "ALLOW_", "TRUSTED_PROXY"))}
     env.update(SAFE)
     env.update(overrides)
     env = {key: value for key, value in env.items() if value is not None}
@@ -44,6 +44,7 @@ def test_a_safe_configuration_may_serve():
         ({"DJANGO_DEBUG": "1", "DJANGO_SECRET_KEY": None}, "ops.E002: DJANGO_SECRET_KEY is not set"),
         ({"DATABASE_URL": None}, "ops.E003: The database is SQLite."),
         ({"DJANGO_ALLOWED_HOSTS": ""}, "ops.E004: DJANGO_ALLOWED_HOSTS is empty"),
+        ({"DJANGO_HTTPS": "0"}, "ops.E005: DJANGO_HTTPS is off"),
     ],
 )
 def test_an_unsafe_configuration_is_refused_with_a_clear_message(overrides, message):
@@ -72,3 +73,9 @@ def test_a_missing_redis_is_a_warning_not_a_refusal():
 
     assert result.returncode == 0, result.stderr
     assert "ops.W001" in result.stderr
+
+
+def test_plain_http_may_serve_when_chosen_explicitly():
+    result = check_production(DJANGO_HTTPS="0", ALLOW_PLAIN_HTTP_IN_PRODUCTION="1")
+
+    assert result.returncode == 0, result.stderr

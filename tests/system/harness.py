@@ -142,7 +142,7 @@ def server_env(**overrides):
     env = {
         key: value for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "EMAIL_", "RATE_LIMIT", "GUNICORN_",
-                               "WEB_CONCURRENCY", "SQLITE_", "ALLOW_SQLITE"))
+                               "WEB_CONCURRENCY", "SQLITE_", "ALLOW_SQLITE", "ALLOW_PLAIN_HTTP"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -150,6 +150,7 @@ def server_env(**overrides):
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         # Loopback speaks plain http; in production the proxy terminates TLS.
         DJANGO_HTTPS="0",
+        ALLOW_PLAIN_HTTP_IN_PRODUCTION="1",
         DATABASE_URL=database_url(),
         REDIS_URL=REDIS_URL,
         TRUSTED_PROXY_COUNT="1",
