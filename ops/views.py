@@ -77,7 +77,7 @@ def migrations_applied():
 
 def service_unavailable(request):
     """503 with Retry-After, rendered without the database (no context processors)."""
-    context = {"retry_after": RETRY_AFTER, "csp_nonce": str(getattr(request, "csp_nonce", ""))}
+    context = {"retry_after": RETRY_AFTER}
     response = HttpResponse(loader.render_to_string("503.html", context), status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     add_never_cache_headers(response)
