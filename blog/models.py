@@ -1,3 +1,4 @@
+import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -6,7 +7,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from markdownx.models import MarkdownxField
 
-from blog import markdown
+from blog import markdown, revisions
 from blog.search import SearchResults
 
 
@@ -196,6 +197,9 @@ class Post(models.Model):
         return SearchVector("title", weight="A", config="english") + SearchVector(
             "body_html", weight="B", config="english"
         )
+
+
+reversion.register(Post, fields=revisions.REVISED_FIELDS)
 
 
 class PageVersion(models.Model):

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "markdownx",
     "csp",
     "axes",
+    "reversion",
     "blog",
     "comments",
     "transfer",

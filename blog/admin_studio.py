@@ -1,0 +1,104 @@
+"""The author's studio in the admin: a post's revisions (and restoring one).
+
+Mixed into PostAdmin (blog/admin.py). Every page here is for people who may edit the post:
+get_object() goes through the admin's queryset (PostQuerySet.editable_by), so anyone else
+gets a 404, as for the change form itself.
+"""
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from blog import pagecache, revisions
+
+
+class RevisionsAdminMixin:
+    """Each save in the change form keeps a revision, with the admin's own change message."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with revisions.saving(request.user):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        revisions.describe(entry.get_change_message() or "Added.")
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        revisions.describe(entry.get_change_message() or "Saved without changes.")
+        return entry
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/revisions/",
+                self.admin_site.admin_view(self.revisions_view),
+                name="%s_%s_revisions" % info,
+            ),
+            path(
+                "<path:object_id>/revisions/<int:version_id>/restore/",
+                self.admin_site.admin_view(require_POST(self.restore_revision_view)),
+                name="%s_%s_restore_revision" % info,
+            ),
+        ] + super().get_urls()
+
+    def editable_object(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No such post, or not one you may edit.")
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def revisions_view(self, request, object_id):
+        post = self.editable_object(request, object_id)
+        versions = list(revisions.history(post))
+        older, newer, error = self._chosen_pair(request, versions)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Revisions of “{post}”",
+            "post": post,
+            "versions": versions,
+            "older": older,
+            "newer": newer,
+            "changes": revisions.compare(older, newer) if older and newer else None,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/blog/post/revisions.html", context, status=400 if error else 200)
+
+    @staticmethod
+    def _chosen_pair(request, versions):
+        """The two revisions to compare: ?from=&to= (ids), else the two newest."""
+        by_id = {str(version.pk): version for version in versions}
+        chosen = [request.GET.get("from"), request.GET.get("to")]
+        if not any(chosen):
+            pair = versions[1::-1] if len(versions) >= 2 else [None, None]
+            return pair[0], pair[1], None
+        if not all(value in by_id for value in chosen):
+            return None, None, "Choose two revisions of this post to compare."
+        first, second = sorted((by_id[value] for value in chosen), key=lambda version: version.pk)
+        return first, second, None
+
+    def restore_revision_view(self, request, object_id, version_id):
+        post = self.editable_object(request, object_id)
+        version = revisions.history(post).filter(pk=version_id).first()
+        if version is None:
+            raise Http404("No such revision of this post.")
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_revisions", args=[post.pk])
+        try:
+            revisions.restore(post, version, request.user)
+        except ValidationError as error:
+            messages.error(request, "This revision cannot be restored: " + " ".join(error.messages))
+            return HttpResponseRedirect(url)
+        pagecache.site_changed()
+        messages.success(request, "The revision was restored; the post was saved as a new revision.")
+        return HttpResponseRedirect(url)
