@@ -1,22 +1,48 @@
-"""The author's studio in the admin: a post's revisions (and restoring one).
+"""The author's studio in the admin: a post's revisions, its shareable preview links.
 
 Mixed into PostAdmin (blog/admin.py). Every page here is for people who may edit the post:
 get_object() goes through the admin's queryset (PostQuerySet.editable_by), so anyone else
 gets a 404, as for the change form itself.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from blog import pagecache, revisions
+from blog.models import PreviewLink
 
 
-class RevisionsAdminMixin:
+class EditableObjectMixin:
+    def editable_object(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No such post, or not one you may edit.")
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def studio_url(self, name, *args):
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
+
+    def studio_context(self, request, obj, title, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "post": obj,
+            **extra,
+        }
+
+
+class RevisionsAdminMixin(EditableObjectMixin):
     """Each save in the change form keeps a revision, with the admin's own change message."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -50,29 +76,20 @@ class RevisionsAdminMixin:
             ),
         ] + super().get_urls()
 
-    def editable_object(self, request, object_id):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404("No such post, or not one you may edit.")
-        if not self.has_change_permission(request, obj):
-            raise PermissionDenied
-        return obj
-
     def revisions_view(self, request, object_id):
         post = self.editable_object(request, object_id)
         versions = list(revisions.history(post))
         older, newer, error = self._chosen_pair(request, versions)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Revisions of “{post}”",
-            "post": post,
-            "versions": versions,
-            "older": older,
-            "newer": newer,
-            "changes": revisions.compare(older, newer) if older and newer else None,
-            "error": error,
-        }
+        context = self.studio_context(
+            request,
+            post,
+            f"Revisions of “{post}”",
+            versions=versions,
+            older=older,
+            newer=newer,
+            changes=revisions.compare(older, newer) if older and newer else None,
+            error=error,
+        )
         return TemplateResponse(request, "admin/blog/post/revisions.html", context, status=400 if error else 200)
 
     @staticmethod
@@ -93,7 +110,7 @@ class RevisionsAdminMixin:
         version = revisions.history(post).filter(pk=version_id).first()
         if version is None:
             raise Http404("No such revision of this post.")
-        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_revisions", args=[post.pk])
+        url = self.studio_url("revisions", post.pk)
         try:
             revisions.restore(post, version, request.user)
         except ValidationError as error:
@@ -102,3 +119,55 @@ class RevisionsAdminMixin:
         pagecache.site_changed()
         messages.success(request, "The revision was restored; the post was saved as a new revision.")
         return HttpResponseRedirect(url)
+
+
+class PreviewLinksAdminMixin(EditableObjectMixin):
+    """Create and revoke the links that show a draft or scheduled post to anyone."""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/preview-links/",
+                self.admin_site.admin_view(self.preview_links_view),
+                name="%s_%s_preview_links" % info,
+            ),
+            path(
+                "<path:object_id>/preview-links/<int:link_id>/revoke/",
+                self.admin_site.admin_view(require_POST(self.revoke_preview_link_view)),
+                name="%s_%s_revoke_preview_link" % info,
+            ),
+        ] + super().get_urls()
+
+    def preview_links_view(self, request, object_id):
+        post = self.editable_object(request, object_id)
+        error = None
+        if request.method == "POST":
+            try:
+                days = int(request.POST.get("days", ""))
+                link = PreviewLink.create_for(post, by=request.user, days=days)
+            except ValueError:
+                error = "Give the number of days the link should work, from 1 to 90."
+            except ValidationError as problem:
+                error = " ".join(problem.messages)
+            else:
+                until = timezone.localtime(link.expires_at)
+                messages.success(request, f"A new preview link works until {until:%Y-%m-%d %H:%M}.")
+                return HttpResponseRedirect(self.studio_url("preview_links", post.pk))
+        context = self.studio_context(
+            request,
+            post,
+            f"Preview links of “{post}”",
+            links=post.preview_links.select_related("created_by"),
+            default_days=settings.PREVIEW_LINK_DAYS,
+            max_days=settings.PREVIEW_LINK_MAX_DAYS,
+            error=error,
+        )
+        return TemplateResponse(request, "admin/blog/post/preview_links.html", context, status=400 if error else 200)
+
+    def revoke_preview_link_view(self, request, object_id, link_id):
+        post = self.editable_object(request, object_id)
+        link = get_object_or_404(post.preview_links, pk=link_id)
+        link.revoke()
+        messages.success(request, "The preview link was revoked: it no longer opens the post.")
+        return HttpResponseRedirect(self.studio_url("preview_links", post.pk))

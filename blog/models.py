@@ -1,4 +1,7 @@
 import reversion
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -200,6 +203,66 @@ class Post(models.Model):
 
 
 reversion.register(Post, fields=revisions.REVISED_FIELDS)
+
+
+class PreviewLinkQuerySet(models.QuerySet):
+    def active(self):
+        """Links that open their preview: not revoked, not expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class PreviewLink(models.Model):
+    """A secret address where anyone may read a draft or scheduled post before it is out.
+
+    The token is 256 random bits: the link is the only key. It stops working when it
+    expires, when it is revoked, and (redirecting to the permalink) once the post is out.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="preview_links")
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PreviewLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Preview of {self.post}"
+
+    @classmethod
+    def create_for(cls, post, *, by, days=None):
+        """A new link to `post`'s preview, valid for `days` (PREVIEW_LINK_DAYS by default)."""
+        days = settings.PREVIEW_LINK_DAYS if days is None else days
+        if not 1 <= days <= settings.PREVIEW_LINK_MAX_DAYS:
+            raise ValidationError(
+                f"A preview link lasts from 1 to {settings.PREVIEW_LINK_MAX_DAYS} days."
+            )
+        if post.is_published:
+            raise ValidationError("This post is published: share its permalink instead.")
+        return cls.objects.create(
+            post=post,
+            token=secrets.token_urlsafe(32),
+            created_by=by,
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+
+    def revoke(self):
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def get_absolute_url(self):
+        return reverse("blog:shared-preview", kwargs={"token": self.token})
 
 
 class PageVersion(models.Model):

@@ -73,6 +73,9 @@ urlpatterns = [
         name="post-detail",
     ),
     path("preview/<int:pk>/", views.PostPreviewView.as_view(), name="post-preview"),
+    re_path(
+        r"^preview/shared/(?P<token>[-\w]{43})/$", views.SharedPreviewView.as_view(), name="shared-preview"
+    ),
     re_path(r"^tags/(?P<slug>[-\w]+)/$", views.TagDetailView.as_view(), name="tag-detail"),
     re_path(r"^tags/(?P<slug>[-\w]+)/feed/rss/$", cached(feeds.TagPostsFeed()), name="tag-feed-rss"),
     re_path(r"^tags/(?P<slug>[-\w]+)/feed/atom/$", cached(feeds.TagPostsAtomFeed()), name="tag-feed-atom"),

@@ -4,14 +4,14 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 from django.views.generic.dates import DateDetailView, MonthArchiveView, YearArchiveView
 
 from blog import images, markdown, pagecache
-from blog.models import Post, Tag
+from blog.models import Post, PreviewLink, Tag
 from blog.ratelimit import rate_limit
 
 
@@ -129,6 +129,31 @@ class PostPreviewView(UnpublishedNeverCachedMixin, DetailView):
 
     def get_queryset(self):
         return Post.objects.editable_by(self.request.user).select_related("author")
+
+
+class SharedPreviewView(DetailView):
+    """A draft or scheduled post for anyone holding its preview link (PreviewLink).
+
+    Never stored by any cache (private, no-store; the page cache skips such answers), never
+    indexed, and the secret address is not sent on as a Referer by links in the post.
+    """
+
+    template_name = "blog/post_detail.html"
+    context_object_name = "post"
+
+    def get(self, request, *args, **kwargs):
+        link = get_object_or_404(
+            PreviewLink.objects.active().select_related("post__author"), token=self.kwargs["token"]
+        )
+        self.object = link.post
+        if self.object.is_published:
+            response = redirect(self.object)
+        else:
+            response = self.render_to_response(self.get_context_data(preview_link=link))
+        add_never_cache_headers(response)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
 
 
 class TagDetailView(PublishedPostsMixin, ListView):

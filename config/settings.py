@@ -281,6 +281,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Blog
 POSTS_PER_PAGE = 10
+# Shareable preview links of drafts last this many days unless the author chooses (1 to the max).
+PREVIEW_LINK_DAYS = env_int("PREVIEW_LINK_DAYS", 7)
+PREVIEW_LINK_MAX_DAYS = 90
 # Search counts and lists at most this many matches (blog/search.py says why).
 SEARCH_MAX_RESULTS = 1000
 
