@@ -5,7 +5,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.db import models
 
 from blog import pagecache
-from blog.admin_studio import PreviewLinksAdminMixin, RevisionsAdminMixin
+from blog.admin_studio import AutosaveAdminMixin, PreviewLinksAdminMixin, RevisionsAdminMixin
 from blog.models import Post, Tag
 from blog.text import RefuseControlCharactersAdminMixin
 from blog.widgets import MarkdownEditorWidget
@@ -72,7 +72,13 @@ class TagChoiceField(forms.ModelMultipleChoiceField):
 
 @admin.register(Post)
 class PostAdmin(
-    RevisionsAdminMixin, PreviewLinksAdminMixin, RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, ChangesPagesMixin, admin.ModelAdmin
+    RevisionsAdminMixin,
+    PreviewLinksAdminMixin,
+    AutosaveAdminMixin,
+    RefuseControlCharactersAdminMixin,
+    DateBoundedAdminMixin,
+    ChangesPagesMixin,
+    admin.ModelAdmin,
 ):
     list_display = ["title", "author", "status", "published_at", "updated_at"]
     list_filter = ["status", "tags", "author"]

@@ -1,15 +1,16 @@
-"""The author's studio in the admin: a post's revisions, its shareable preview links.
+"""The author's studio in the admin: revisions, shareable preview links, autosave.
 
 Mixed into PostAdmin (blog/admin.py). Every page here is for people who may edit the post:
 get_object() goes through the admin's queryset (PostQuerySet.editable_by), so anyone else
 gets a 404, as for the change form itself.
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from blog import pagecache, revisions
-from blog.models import PreviewLink
+from blog.models import Autosave, Post, PreviewLink
 
 
 class EditableObjectMixin:
@@ -171,3 +172,69 @@ class PreviewLinksAdminMixin(EditableObjectMixin):
         link.revoke()
         messages.success(request, "The preview link was revoked: it no longer opens the post.")
         return HttpResponseRedirect(self.studio_url("preview_links", post.pk))
+
+
+class AutosaveAdminMixin(EditableObjectMixin):
+    """The editor keeps the author's work server-side as they type (static/js/autosave.js).
+
+    An autosave never touches the post: it waits in Autosave until the author saves the
+    post (which removes it) or discards it; reopening the editor offers it back.
+    """
+
+    autosaved_fields = ["title", "summary", "body"]
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["js/autosave.js"])
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("autosave/", self.admin_site.admin_view(require_POST(self.autosave_view)), name="%s_%s_autosave" % info),
+            path(
+                "autosave/discard/",
+                self.admin_site.admin_view(require_POST(self.discard_autosave_view)),
+                name="%s_%s_discard_autosave" % info,
+            ),
+        ] + super().get_urls()
+
+    def autosaved_post(self, request):
+        """The post named by the request's `post` field (empty: a new post), or a 404."""
+        object_id = request.POST.get("post", "")
+        if not object_id:
+            if not self.has_add_permission(request):
+                raise PermissionDenied
+            return None
+        if not object_id.isdigit():
+            raise Http404("No such post.")
+        return self.editable_object(request, object_id)
+
+    def autosave_view(self, request):
+        post = self.autosaved_post(request)
+        values = {name: request.POST.get(name, "") for name in self.autosaved_fields}
+        try:
+            autosave = Autosave.keep(author=request.user, post=post, **values)
+        except ValidationError as error:
+            return JsonResponse({"error": " ".join(error.messages)}, status=400)
+        return JsonResponse({"saved_at": autosave.saved_at.isoformat()})
+
+    def discard_autosave_view(self, request):
+        Autosave.discard(author=request.user, post=self.autosaved_post(request))
+        return JsonResponse({"discarded": True})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "autosave_url": self.studio_url("autosave")}
+        post = self.get_object(request, unquote(object_id)) if object_id else None
+        if request.method == "GET" and (object_id is None or post is not None):
+            pending = Autosave.pending_for(author=request.user, post=post)
+            if pending is not None:
+                extra_context["pending_autosave"] = pending
+                extra_context["pending_autosave_fields"] = {
+                    name: getattr(pending, name) for name in self.autosaved_fields
+                }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # What the author typed is now the post: their autosave has served.
+        Autosave.discard(author=request.user, post=obj if change else None)

@@ -205,6 +205,65 @@ class Post(models.Model):
 reversion.register(Post, fields=revisions.REVISED_FIELDS)
 
 
+class Autosave(models.Model):
+    """An author's unsaved work in the editor, kept while they type.
+
+    Readers never see it: it is not the post, only a pending copy that the editor offers
+    back when the author reopens it, and that saving the post (or discarding it) removes.
+    One per author and post; `post` is empty for a post not yet saved the first time.
+    """
+
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="autosaves")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200, blank=True)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "author"], name="autosave_one_per_post_author"),
+            models.UniqueConstraint(
+                fields=["author"], condition=models.Q(post__isnull=True), name="autosave_one_new_post_per_author"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Autosave of {self.post or 'a new post'} by {self.author}"
+
+    @classmethod
+    def keep(cls, *, author, post, title, summary, body):
+        """Store the author's latest work on `post` (None: a new post), replacing the last."""
+        if len(body) > markdown.POST_MAX_LENGTH or len(summary) > markdown.POST_MAX_LENGTH:
+            raise ValidationError(f"The text is longer than {markdown.POST_MAX_LENGTH:,} characters.")
+        if len(title) > 200:
+            raise ValidationError("The title is longer than 200 characters.")
+        if any("\x00" in text for text in (title, summary, body)):
+            raise ValidationError("The text contains a NUL character, which cannot be stored.")
+        autosave, _ = cls.objects.update_or_create(
+            post=post,
+            author=author,
+            defaults={"title": title, "summary": summary, "body": body, "saved_at": timezone.now()},
+        )
+        return autosave
+
+    @classmethod
+    def pending_for(cls, *, author, post):
+        """The autosave the editor offers back: newer than the post's last save."""
+        autosave = cls.objects.filter(author=author, post=post).first()
+        if autosave is None or post is None:
+            return autosave
+        if autosave.saved_at <= post.updated_at:
+            return None
+        if (autosave.title, autosave.summary, autosave.body) == (post.title, post.summary, post.body):
+            return None
+        return autosave
+
+    @classmethod
+    def discard(cls, *, author, post):
+        cls.objects.filter(author=author, post=post).delete()
+
+
 class PreviewLinkQuerySet(models.QuerySet):
     def active(self):
         """Links that open their preview: not revoked, not expired."""
