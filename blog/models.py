@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from markdownx.models import MarkdownxField
 
 from blog import markdown, revisions
+from blog import text as text_rules
 from blog.search import SearchResults
 
 
@@ -238,8 +239,8 @@ class Autosave(models.Model):
             raise ValidationError(f"The text is longer than {markdown.POST_MAX_LENGTH:,} characters.")
         if len(title) > 200:
             raise ValidationError("The title is longer than 200 characters.")
-        if any("\x00" in text for text in (title, summary, body)):
-            raise ValidationError("The text contains a NUL character, which cannot be stored.")
+        for text in (title, summary, body):
+            text_rules.refuse_control_characters(text)
         autosave, _ = cls.objects.update_or_create(
             post=post,
             author=author,

@@ -146,7 +146,8 @@ def test_unknown_posts_are_a_404(client, author, post_id):
 @pytest.mark.parametrize("values, message", [
     ({"body": "x" * 500_001}, "longer than 500,000 characters"),
     ({"title": "t" * 201}, "title is longer than 200"),
-    ({"body": "a\x00b"}, "NUL character"),
+    ({"body": "a\x00b"}, "control character (U+0000)"),
+    ({"title": "bell\x07"}, "control character (U+0007)"),
 ])
 def test_bad_work_is_refused_clearly_and_nothing_kept(client, authors_post, author, values, message):
     client.force_login(author)
