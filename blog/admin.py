@@ -4,9 +4,9 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
 
-from blog import pagecache
+from blog import images, pagecache
 from blog.admin_studio import AutosaveAdminMixin, PreviewLinksAdminMixin, RevisionsAdminMixin
-from blog.models import Post, Tag
+from blog.models import AuthorProfile, Post, Tag
 from blog.text import RefuseControlCharactersAdminMixin
 from blog.widgets import MarkdownEditorWidget
 
@@ -128,3 +128,62 @@ class TagAdmin(RefuseControlCharactersAdminMixin, ChangesPagesMixin, admin.Model
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+class AuthorProfileForm(forms.ModelForm):
+    avatar_upload = forms.FileField(
+        required=False,
+        label="Avatar",
+        help_text="A PNG, JPEG, GIF or WebP image; it is checked and re-encoded like the editor's images.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+    )
+
+    class Meta:
+        model = AuthorProfile
+        fields = ["display_name", "bio"]
+
+    def clean_avatar_upload(self):
+        upload = self.cleaned_data.get("avatar_upload")
+        if not upload:
+            return None
+        try:
+            return images.store_uploaded_image(upload)
+        except images.ImageRejected as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+@admin.register(AuthorProfile)
+class AuthorProfileAdmin(ChangesPagesMixin, admin.ModelAdmin):
+    """Each author edits their own profile; superusers may edit anyone's."""
+
+    form = AuthorProfileForm
+    list_display = ["user", "display_name"]
+    readonly_fields = ["user", "avatar_preview"]
+    fields = ["user", "display_name", "bio", "avatar_preview", "avatar_upload"]
+
+    @admin.display(description="Current avatar")
+    def avatar_preview(self, profile):
+        return profile.avatar or "(none)"
+
+    def get_queryset(self, request):
+        profiles = super().get_queryset(request).select_related("user")
+        return profiles if request.user.is_superuser else profiles.filter(user=request.user)
+
+    def has_add_permission(self, request):
+        has_one = AuthorProfile.objects.filter(user=request.user).exists()
+        return super().has_add_permission(request) and not has_one
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or request.user.is_superuser or obj.user_id == request.user.pk)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or request.user.is_superuser or obj.user_id == request.user.pk)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.user = request.user
+        if form.cleaned_data.get("avatar_upload"):
+            obj.avatar = form.cleaned_data["avatar_upload"]
+        super().save_model(request, obj, form, change)

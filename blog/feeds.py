@@ -1,10 +1,11 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import feedgenerator
 
-from blog.models import Post, Tag
+from blog.models import Post, Tag, display_name
 from blog.text import xml_safe
 
 FEED_LENGTH = 20
@@ -106,3 +107,28 @@ class TagPostsAtomFeed(TagPostsFeed):
 
     def subtitle(self, tag):
         return self.description(tag)
+
+
+class AuthorPostsFeed(LatestPostsFeed):
+    def get_object(self, request, username):
+        users = get_user_model().objects.select_related("author_profile")
+        return get_object_or_404(users, username=username)
+
+    def title(self, author):
+        return f"{settings.SITE_NAME}: posts by {display_name(author)}"
+
+    def link(self, author):
+        return reverse("blog:author-detail", kwargs={"username": author.get_username()})
+
+    def description(self, author):
+        return f"The latest posts by {display_name(author)}."
+
+    def items(self, author):
+        return self.posts().filter(author=author)[:FEED_LENGTH]
+
+
+class AuthorPostsAtomFeed(AuthorPostsFeed):
+    feed_type = AtomFeed
+
+    def subtitle(self, author):
+        return self.description(author)

@@ -206,6 +206,36 @@ class Post(models.Model):
 reversion.register(Post, fields=revisions.REVISED_FIELDS)
 
 
+class AuthorProfile(models.Model):
+    """What an author's page (/authors/<username>/) says about them; each edits only their own."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="author_profile")
+    display_name = models.CharField(
+        max_length=100, blank=True, validators=[text_rules.refuse_control_characters],
+        help_text="The name readers see. Empty: your first and last name.",
+    )
+    bio = models.TextField(
+        max_length=500, blank=True, validators=[text_rules.refuse_control_characters],
+        help_text="A few sentences about you for your author page (plain text).",
+    )
+    # The address of the stored image, checked and re-encoded by blog/images.py.
+    avatar = models.CharField(max_length=300, blank=True, editable=False)
+
+    def __str__(self):
+        return f"Profile of {self.user.get_username()}"
+
+    def get_absolute_url(self):
+        return reverse("blog:author-detail", kwargs={"username": self.user.get_username()})
+
+
+def display_name(user):
+    """The name an author goes by: their profile's display name, else their full name."""
+    profile = getattr(user, "author_profile", None)
+    if profile is not None and profile.display_name:
+        return profile.display_name
+    return user.get_full_name() or user.get_username()
+
+
 class Autosave(models.Model):
     """An author's unsaved work in the editor, kept while they type.
 

@@ -1,6 +1,7 @@
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -11,7 +12,7 @@ from django.views.generic import DetailView, ListView
 from django.views.generic.dates import DateDetailView, MonthArchiveView, YearArchiveView
 
 from blog import images, markdown, pagecache
-from blog.models import Post, PreviewLink, Tag
+from blog.models import Post, PreviewLink, Tag, display_name
 from blog.ratelimit import rate_limit
 
 
@@ -165,6 +166,26 @@ class TagDetailView(PublishedPostsMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class AuthorDetailView(PublishedPostsMixin, ListView):
+    """An author's page: who they are and their published posts; a 404 until they have one."""
+
+    template_name = "blog/author_detail.html"
+    allow_empty = False
+
+    def get_queryset(self):
+        users = get_user_model().objects.select_related("author_profile")
+        self.author = get_object_or_404(users, username=self.kwargs["username"])
+        return super().get_queryset().filter(author=self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            author=self.author,
+            profile=getattr(self.author, "author_profile", None),
+            author_name=display_name(self.author),
+            **kwargs,
+        )
 
 
 class SearchView(PublishedPostsMixin, ListView):
