@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0007_post_narrow_rows_title_document'),
+        ('blog', '0008_search_document_of_visible_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -26,7 +26,7 @@ def let_authors_keep_a_profile(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0009_autosave'),
+        ('blog', '0010_autosave'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0008_previewlink'),
+        ('blog', '0009_previewlink'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
