@@ -7,12 +7,13 @@ MANAGE := $(BIN)/python manage.py
 SITE_URL ?= http://127.0.0.1:$(PORT)
 DEV := DJANGO_DEBUG=1 SITE_URL=$(SITE_URL)
 
-.PHONY: help install browser-deps screenshots run test test-fast migrate seed check-deploy clean serve check-prod system-tools bench bench-big fuzz
+.PHONY: help install browser-deps screenshots run worker test test-fast migrate seed check-deploy clean serve check-prod system-tools bench bench-big fuzz
 
 help:
 	@echo "make run    - install, migrate, load the seed post, serve at http://127.0.0.1:$(PORT)/"
 	@echo "make test   - the whole test suite (set DATABASE_URL to run it on PostgreSQL)"
 	@echo "make serve  - production: check the settings, collect static files, migrate, run gunicorn"
+	@echo "make worker - production: the task worker that sends emails (docs/OPERATIONS.md)"
 	@echo "make check-prod - the system scripts (two instances, concurrency, load, faults); a summary"
 	@echo "make fuzz   - the fuzz suite's long run (FUZZ_SECONDS, default 1500); prints the inputs tried per target"
 	@echo "make bench  - post pages beside the peer (django-comments-xtd) and the floor (docs/PERFORMANCE.md)"
@@ -46,9 +47,17 @@ migrate: install
 seed: migrate
 	$(DEV) $(MANAGE) load_seed
 
+# The task worker (emails) runs beside the dev server; Ctrl-C, or the server stopping,
+# stops both.
 run: seed
 	@$(DEV) $(MANAGE) ensure_local_admin
-	$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
+	@$(DEV) $(MANAGE) worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# Production's task worker (deploy/systemd/blog-worker.service runs the same command).
+worker: install
+	exec $(BIN)/python manage.py worker
 
 test: install browser-deps
 	$(BIN)/python -m pytest

@@ -4,7 +4,7 @@ A new comment goes through `receive()`: a duplicate leads back to the first copy
 is refused, and `decide()` says whether it is approved, held for a moderator or spam, and
 why. Moderators' decisions (the queue page and the admin's actions alike) go through
 `moderate()`. Both change the status only through the model's transition methods, which
-log every decision, and both send their emails after the transaction commits.
+log every decision, and both queue their emails in the same transaction (delivery/).
 """
 
 import hashlib
@@ -175,19 +175,17 @@ def receive(comment, *, user):
             # The rules' decision is logged like a moderator's (with no moderator).
             if decision.status == Comment.Status.APPROVED:
                 comment.approve(by=None, reason=decision.reason)
+                notifications.comment_approved(comment)
             elif decision.status == Comment.Status.SPAM:
                 comment.mark_spam(by=None, reason=decision.reason)
+            elif decision.status == Comment.Status.PENDING:
+                notifications.comment_held(comment)
     except IntegrityError:
         # The same submission arrived twice at once and the other one was stored first.
         earlier = Comment.objects.filter(fingerprint=comment.fingerprint).first()
         if earlier is None:
             raise
         return earlier, False
-
-    if decision.status == Comment.Status.APPROVED:
-        transaction.on_commit(lambda: notifications.comment_approved(comment), robust=True)
-    elif decision.status == Comment.Status.PENDING:
-        transaction.on_commit(lambda: notifications.comment_held(comment), robust=True)
     return comment, True
 
 
@@ -209,14 +207,15 @@ ACTIONS = {
 def moderate(comment, action, *, by):
     """Apply a moderator's decision. Returns False if the comment cannot make that move
     (it was already decided that way), True when done."""
-    try:
-        ACTIONS[action].move(comment, by=by)
-    except IllegalTransition:
-        return False
-    if comment.is_visible and comment.log.filter(to_status=Comment.Status.APPROVED).count() == 1:
-        # Approved for the first time: the post's author and the person replied to hear
-        # of it once, not again each time a moderator changes their mind.
-        transaction.on_commit(lambda: notifications.comment_approved(comment), robust=True)
+    with transaction.atomic():
+        try:
+            ACTIONS[action].move(comment, by=by)
+        except IllegalTransition:
+            return False
+        if comment.is_visible and comment.log.filter(to_status=Comment.Status.APPROVED).count() == 1:
+            # Approved for the first time: the post's author and the person replied to
+            # hear of it once, not again each time a moderator changes their mind.
+            notifications.comment_approved(comment)
     return True
 
 

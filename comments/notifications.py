@@ -1,50 +1,40 @@
-"""Emails about comments, sent after the transaction that caused them has committed.
+"""Emails about comments, queued in the transaction of the change that causes them.
 
-A failure to send is logged and swallowed: the comment is stored by then, and a mail
-server that is down must never cost a reader their comment or a moderator a decision.
-Links are built from settings.SITE_URL, never from the request's Host header. A
+Each is a delivery (delivery/email.py): stored with the comment or the decision, rolled
+back with it, and sent by the worker, which retries while the mail server is down; nothing
+here talks to a mail server, so a slow or absent one costs readers and moderators nothing.
+Each notification has a stable name (comment, kind, recipient), so it is queued and sent
+once. Links are built from settings.SITE_URL, never from the request's Host header. A
 commenter's email address appears only in the To of mail addressed to them.
 """
-
-import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-logger = logging.getLogger(__name__)
+from delivery import email
 
 UNSUBSCRIBE_SALT = "comments.unsubscribe"
 
 
 def comment_held(comment):
     """Tell the moderators that a comment waits for them."""
-    try:
-        recipients = _moderator_addresses()
-        if not recipients:
-            return
-        context = _context(comment, queue_url=absolute_url(reverse("comments:queue")))
-        subject = f"Comment waiting for moderation on “{comment.post.title}”"
-        body = render_to_string("comments/email/held.txt", context)
-        for address in recipients:
-            _send(EmailMessage(_one_line(subject), body, to=[address]), comment, "held")
-    except Exception:
-        logger.exception("Could not notify moderators of held comment %s", comment.pk)
+    recipients = _moderator_addresses()
+    if not recipients:
+        return
+    context = _context(comment, queue_url=absolute_url(reverse("comments:queue")))
+    subject = _one_line(f"Comment waiting for moderation on “{comment.post.title}”")
+    body = render_to_string("comments/email/held.txt", context)
+    for address in recipients:
+        email.enqueue(to=address, subject=subject, body=body, key=f"comment-{comment.pk}.held")
 
 
 def comment_approved(comment):
     """Tell the post's author, and the commenter replied to if they asked."""
-    try:
-        _notify_post_author(comment)
-    except Exception:
-        logger.exception("Could not notify the author of the post of comment %s", comment.pk)
-    try:
-        _notify_parent_author(comment)
-    except Exception:
-        logger.exception("Could not notify the commenter replied to by comment %s", comment.pk)
+    _notify_post_author(comment)
+    _notify_parent_author(comment)
 
 
 def _notify_post_author(comment):
@@ -53,9 +43,12 @@ def _notify_post_author(comment):
         return
     if comment.user_id == author.pk or comment.author_email.lower() == author.email.lower():
         return
-    subject = f"New comment on “{comment.post.title}”"
-    body = render_to_string("comments/email/approved_author.txt", _context(comment))
-    _send(EmailMessage(_one_line(subject), body, to=[author.email]), comment, "author")
+    email.enqueue(
+        to=author.email,
+        subject=_one_line(f"New comment on “{comment.post.title}”"),
+        body=render_to_string("comments/email/approved_author.txt", _context(comment)),
+        key=f"comment-{comment.pk}.author",
+    )
 
 
 def _notify_parent_author(comment):
@@ -65,29 +58,22 @@ def _notify_parent_author(comment):
     if not parent.is_visible or parent.author_email.lower() == comment.author_email.lower():
         return
     unsubscribe = unsubscribe_url(parent)
-    subject = f"{comment.author_name} replied to your comment on “{comment.post.title}”"
-    body = render_to_string(
-        "comments/email/reply.txt",
-        _context(comment, parent=parent, unsubscribe_url=unsubscribe),
-    )
-    message = EmailMessage(
-        _one_line(subject),
-        body,
-        to=[parent.author_email],
+    email.enqueue(
+        to=parent.author_email,
+        subject=_one_line(
+            f"{comment.author_name} replied to your comment on “{comment.post.title}”"
+        ),
+        body=render_to_string(
+            "comments/email/reply.txt",
+            _context(comment, parent=parent, unsubscribe_url=unsubscribe),
+        ),
+        key=f"comment-{comment.pk}.reply",
         # RFC 8058: mail programs may offer their own unsubscribe button, which POSTs.
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    _send(message, comment, "reply")
-
-
-def _send(message, comment, kind):
-    try:
-        message.send()
-    except Exception:
-        logger.exception("Could not send the %s email for comment %s", kind, comment.pk)
 
 
 def _moderator_addresses():

@@ -104,6 +104,9 @@ INSTALLED_APPS = [
     "comments",
     "transfer",
     "ops",
+    "django_tasks",
+    "django_tasks_db",
+    "delivery",
 ]
 
 MIDDLEWARE = [
@@ -278,6 +281,18 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "blog@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background work (delivery/): every email goes through a queue kept in the database, run
+# by `manage.py worker`. A failed delivery is retried with doubling waits (from
+# DELIVERY_RETRY_BASE up to DELIVERY_RETRY_MAX_DELAY) until DELIVERY_RETRY_HOURS have passed.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+DELIVERY_RETRY_FOR = timedelta(hours=env_int("DELIVERY_RETRY_HOURS", 24))
+DELIVERY_RETRY_BASE = timedelta(seconds=env_int("DELIVERY_RETRY_BASE_SECONDS", 30))
+DELIVERY_RETRY_MAX_DELAY = timedelta(seconds=env_int("DELIVERY_RETRY_MAX_DELAY_SECONDS", 7200))
+# A worker writes a heartbeat this often; one silent for DELIVERY_WORKER_DEAD_AFTER is
+# taken for dead and what it was sending is queued again.
+DELIVERY_WORKER_HEARTBEAT = timedelta(seconds=env_int("DELIVERY_WORKER_HEARTBEAT_SECONDS", 15))
+DELIVERY_WORKER_DEAD_AFTER = 4 * DELIVERY_WORKER_HEARTBEAT
 
 # Blog
 POSTS_PER_PAGE = 10

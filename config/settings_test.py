@@ -21,3 +21,8 @@ SERVE_MEDIA = True
 # Serve static files from the app folders as they are, without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Tests decide when queued work runs (the send_queued fixture); the queue's own tests
+# (tests/delivery/) start a real worker process, which must see what they commit: on
+# SQLite the test database is therefore a file, not memory.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405

@@ -8,9 +8,14 @@ the systemd unit run check_production before gunicorn starts.
 import os
 
 from django.conf import settings
+from datetime import timedelta
+
 from django.core.checks import Error, Warning
+from django.db import DatabaseError
 
 INSECURE_KEY_PREFIX = "django-insecure"
+# A worker writes a heartbeat every DELIVERY_WORKER_HEARTBEAT; silent this long, it is down.
+WORKER_SILENT_AFTER = timedelta(minutes=10)
 
 
 def production_problems():
@@ -57,4 +62,24 @@ def production_problems():
             "only. Set REDIS_URL for more than one worker or server.",
             id="ops.W001",
         ))
+    problems.extend(worker_problems())
     return problems
+
+
+def worker_problems():
+    """No task worker has said it is alive lately: emails wait in the database."""
+    from delivery import outbox
+
+    hint = ("Start the task worker (deploy/systemd/blog-worker.service, or `make worker`); "
+            "until it runs, emails wait in the database. docs/OPERATIONS.md.")
+    try:
+        seen = outbox.queue_state()["worker_seen_seconds_ago"]
+    except DatabaseError:
+        # Before the first migrate there is no queue to look at yet.
+        return [Warning("Could not tell whether a task worker runs (database not ready).",
+                        hint=hint, id="ops.W101")]
+    if seen is None or seen > WORKER_SILENT_AFTER.total_seconds():
+        last = "never" if seen is None else f"{seen // 60} minutes ago"
+        return [Warning(f"No task worker has run recently (last seen: {last}).", hint=hint,
+                        id="ops.W101")]
+    return []

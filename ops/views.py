@@ -2,7 +2,9 @@
 
 /healthz says the process answers; it touches nothing. /readyz says this instance can
 serve: the database answers and every migration is applied (503 otherwise). It also
-reports the shared cache, but an unreachable Redis leaves it at 200 ("degraded"): the site
+reports the task queue (tasks due, the oldest one's wait, failed deliveries, the last
+worker heartbeat) without judging it, and the shared cache, but an unreachable Redis
+leaves it at 200 ("degraded"): the site
 serves without its cache, only slower, and since every instance shares the one Redis, a
 probe that failed on it would take all of them out of the load balancer at once.
 """
@@ -17,6 +19,8 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.views import defaults
+
+from delivery import outbox
 
 # Seconds a client is asked to wait when the database is unreachable.
 RETRY_AFTER = 5
@@ -39,6 +43,9 @@ def readyz(request):
             checks["database"] = "unreachable"
     checks["cache"] = _check_cache()
     ready = checks["database"] == "ok" and checks.get("migrations") == "ok"
+    if ready:
+        # Reported, not judged: a long queue slows emails, not pages.
+        checks["tasks"] = _task_queue()
     status = ("ok" if checks["cache"] == "ok" else "degraded") if ready else "unavailable"
     response = JsonResponse({"status": status, **checks}, status=200 if ready else 503)
     add_never_cache_headers(response)
@@ -52,6 +59,13 @@ def _check_database():
     except DatabaseError:
         return "unreachable"
     return "ok"
+
+
+def _task_queue():
+    try:
+        return outbox.queue_state()
+    except DatabaseError:
+        return "unknown"
 
 
 def _check_cache():

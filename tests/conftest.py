@@ -84,3 +84,20 @@ def make_post(make_user):
 @pytest.fixture
 def published_post(make_post):
     return make_post(title="A published post", body="Published words.\n\nSecond paragraph.")
+
+
+@pytest.fixture
+def send_queued(db):
+    """send_queued(): attempt every delivery that is due now, here, as the worker would.
+
+    Nothing is sent until a test calls it, so tests stay deterministic; tests/delivery/
+    runs the real worker process against a real SMTP server. Returns what was attempted.
+    """
+    from delivery import outbox
+    from delivery.models import Delivery
+
+    def send():
+        due = Delivery.objects.filter(status=Delivery.Status.WAITING, next_attempt_at__lte=timezone.now())
+        return [outbox.attempt(delivery.pk, delivery.ticket) for delivery in due.order_by("pk")]
+
+    return send

@@ -6,7 +6,13 @@ import re
 import pytest
 from django.core.mail import EmailMessage
 
+from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError, transaction
+from django_tasks_db.models import DBTaskResult
+
+from comments import moderation
 from comments.models import Comment
+from delivery.models import Delivery
 from comments.notifications import unsubscribe_token
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +31,9 @@ def site_url(settings):
 
 def test_moderators_are_emailed_when_a_comment_is_held(post_comment, published_post, moderator,
                                                       mailoutbox,
-                                                      django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        post_comment(published_post, name="Newcomer", email="new@example.org", body="Hi all.")
+                                                      send_queued):
+    post_comment(published_post, name="Newcomer", email="new@example.org", body="Hi all.")
+    send_queued()
 
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
@@ -39,25 +45,44 @@ def test_moderators_are_emailed_when_a_comment_is_held(post_comment, published_p
     assert "new@example.org" not in message.body + message.subject
 
 
-def test_no_email_leaves_before_the_transaction_commits(post_comment, published_post, moderator,
-                                                        mailoutbox,
-                                                        django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        post_comment(published_post)
+def test_the_request_only_queues_the_email_and_the_worker_sends_it(post_comment, published_post,
+                                                                     moderator, mailoutbox,
+                                                                     send_queued):
+    post_comment(published_post)
 
     assert mailoutbox == []
-    assert len(callbacks) == 1
+    assert [d.recipient for d in Delivery.objects.waiting()] == ["mod@example.org"]
+    send_queued()
+    assert len(mailoutbox) == 1
+    assert Delivery.objects.get().status == Delivery.Status.SENT
+
+
+def test_a_comment_that_is_rolled_back_takes_its_email_with_it(published_post, moderator):
+    comment = Comment(post=published_post, author_name="A", author_email="a@example.org",
+                      body="Lost.", ip_address="198.51.100.7")
+
+    with pytest.raises(DatabaseError):
+        with transaction.atomic():
+            moderation.receive(comment, user=AnonymousUser())
+            assert Delivery.objects.count() == 1 and DBTaskResult.objects.count() == 1
+            raise DatabaseError("the disk filled up before the commit")
+
+    assert not Comment.objects.exists()
+    assert not Delivery.objects.exists()
+    assert not DBTaskResult.objects.exists()
 
 
 def test_the_posts_author_is_emailed_when_a_comment_is_approved(client, post_comment, post_by_ada,
                                                                moderator, mailoutbox,
-                                                               django_capture_on_commit_callbacks):
+                                                               send_queued):
     post_comment(post_by_ada, email="reader@example.org", body="Lovely engines.")
     comment = Comment.objects.get()
     client.force_login(moderator)
+    send_queued()  # the moderator's alert
+    mailoutbox.clear()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/comments/moderation/decide/", {"decide": f"approve:{comment.pk}"})
+    client.post("/comments/moderation/decide/", {"decide": f"approve:{comment.pk}"})
+    send_queued()
 
     assert [m.to for m in mailoutbox] == [["ada@example.org"]]
     body = mailoutbox[0].body
@@ -67,24 +92,24 @@ def test_the_posts_author_is_emailed_when_a_comment_is_approved(client, post_com
 
 
 def test_an_author_hears_of_each_comment_once(client, post_by_ada, moderator, make_comment,
-                                              mailoutbox, django_capture_on_commit_callbacks):
+                                              mailoutbox, send_queued):
     comment = make_comment(post=post_by_ada, status=Comment.Status.PENDING)
     client.force_login(moderator)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        for action in ("approve", "reject", "approve"):
-            client.post("/comments/moderation/decide/", {"decide": f"{action}:{comment.pk}"})
+    for action in ("approve", "reject", "approve"):
+        client.post("/comments/moderation/decide/", {"decide": f"{action}:{comment.pk}"})
+    send_queued()
 
     assert len(mailoutbox) == 1
 
 
 def test_an_author_is_not_emailed_about_their_own_comment(client, post_by_ada, mailoutbox,
-                                                          django_capture_on_commit_callbacks,
+                                                          send_queued,
                                                           post_comment):
     client.force_login(post_by_ada.author)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        post_comment(post_by_ada, email="ada@example.org")
+    post_comment(post_by_ada, email="ada@example.org")
+    send_queued()
 
     assert Comment.objects.get().status == Comment.Status.APPROVED
     assert mailoutbox == []
@@ -92,7 +117,7 @@ def test_an_author_is_not_emailed_about_their_own_comment(client, post_by_ada, m
 
 def test_a_commenter_who_asked_is_emailed_about_an_approved_reply(
     client, post_comment, published_post, make_comment, moderator, mailoutbox,
-    django_capture_on_commit_callbacks,
+    send_queued,
 ):
     parent = make_comment(name="Grace", email="grace@example.org", notify_on_reply=True)
     post_comment(published_post, name="Alan", email="alan@example.org", body="Good point.",
@@ -100,8 +125,8 @@ def test_a_commenter_who_asked_is_emailed_about_an_approved_reply(
     reply = Comment.objects.get(parent=parent)
     client.force_login(moderator)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/comments/moderation/decide/", {"decide": f"approve:{reply.pk}"})
+    client.post("/comments/moderation/decide/", {"decide": f"approve:{reply.pk}"})
+    send_queued()
 
     to_grace = [m for m in mailoutbox if m.to == ["grace@example.org"]]
     assert len(to_grace) == 1
@@ -116,23 +141,23 @@ def test_a_commenter_who_asked_is_emailed_about_an_approved_reply(
 
 def test_a_commenter_who_did_not_ask_gets_no_reply_email(post_comment, published_post,
                                                           make_comment, mailoutbox, make_user,
-                                                          django_capture_on_commit_callbacks):
+                                                          send_queued):
     parent = make_comment(email="quiet@example.org", notify_on_reply=False)
     make_comment(email="known@example.org")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        post_comment(published_post, email="known@example.org", parent=parent.pk)
+    post_comment(published_post, email="known@example.org", parent=parent.pk)
+    send_queued()
 
     assert Comment.objects.get(parent=parent).status == Comment.Status.APPROVED
     assert not [m for m in mailoutbox if "quiet@example.org" in m.to]
 
 
 def test_replying_to_yourself_sends_no_email(post_comment, published_post, make_comment,
-                                             mailoutbox, django_capture_on_commit_callbacks):
+                                             mailoutbox, send_queued):
     parent = make_comment(email="self@example.org", notify_on_reply=True)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        post_comment(published_post, email="self@example.org", parent=parent.pk)
+    post_comment(published_post, email="self@example.org", parent=parent.pk)
+    send_queued()
 
     assert not [m for m in mailoutbox if "self@example.org" in m.to]
 
@@ -180,18 +205,21 @@ def test_a_forged_unsubscribe_link_changes_nothing(client, make_comment, token):
     assert Comment.objects.get(pk=comment.pk).notify_on_reply is True
 
 
-def test_a_failing_mail_server_is_logged_and_loses_no_comment(post_comment, published_post,
-                                                              moderator, monkeypatch, caplog,
-                                                              django_capture_on_commit_callbacks):
+def test_a_failing_mail_server_loses_no_comment_and_the_email_waits(
+    post_comment, published_post, moderator, monkeypatch, caplog, send_queued, mailoutbox
+):
     def refuse(self, fail_silently=False):
         raise ConnectionRefusedError("SMTP is down")
 
     monkeypatch.setattr(EmailMessage, "send", refuse)
 
-    with caplog.at_level(logging.ERROR, logger="comments.notifications"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = post_comment(published_post, body="Keep me.")
+    response = post_comment(published_post, body="Keep me.")
+    with caplog.at_level(logging.WARNING, logger="delivery.outbox"):
+        assert send_queued() == ["retrying"]
 
     assert response.status_code == 302
     assert Comment.objects.get().body == "Keep me."
-    assert "Could not send the held email" in caplog.text
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.WAITING and delivery.attempts == 1
+    assert "SMTP is down" in delivery.last_error and "SMTP is down" in caplog.text
+    assert "Traceback" not in caplog.text

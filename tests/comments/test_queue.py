@@ -26,7 +26,7 @@ def held(make_comment):
                         body="Please approve me.", held_reason="first comment from this address")
 
 
-def test_the_moderators_group_has_exactly_the_comment_permissions():
+def test_the_moderators_group_has_exactly_the_comment_and_delivery_permissions():
     group = Group.objects.get(name="Moderators")
     codenames = set(group.permissions.values_list("content_type__app_label", "codename"))
 
@@ -37,6 +37,9 @@ def test_the_moderators_group_has_exactly_the_comment_permissions():
         *{("comments", f"{action}_{model}")
           for action in ("add", "change", "delete", "view")
           for model in ("moderationkeyword", "blocklistentry")},
+        # Failed and waiting emails, and the button that retries them (delivery/admin.py).
+        ("delivery", "view_delivery"),
+        ("delivery", "retry_delivery"),
     }
 
 

@@ -79,3 +79,31 @@ def test_plain_http_may_serve_when_chosen_explicitly():
     result = check_production(DJANGO_HTTPS="0", ALLOW_PLAIN_HTTP_IN_PRODUCTION="1")
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_production_is_warned_when_no_worker_has_run_recently():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from delivery.models import Worker
+    from ops.checks import worker_problems
+
+    [never] = worker_problems()
+    worker = Worker.objects.create(worker_id="w", hostname="h", pid=1,
+                                   seen_at=timezone.now() - timedelta(minutes=45))
+    [long_ago] = worker_problems()
+    worker.seen_at = timezone.now()
+    worker.save()
+
+    assert never.id == long_ago.id == "ops.W101" and not never.is_serious()
+    assert "last seen: never" in never.msg and "45 minutes ago" in long_ago.msg
+    assert worker_problems() == []
+
+
+def test_an_unreachable_database_is_a_warning_about_the_worker_not_a_refusal():
+    result = check_production()
+
+    assert result.returncode == 0, result.stderr
+    assert "ops.W101: Could not tell whether a task worker runs" in result.stderr

@@ -25,6 +25,8 @@ def test_readyz_reports_database_migrations_and_cache(client):
     assert response.status_code == 200
     assert json.loads(response.content) == {
         "status": "ok", "database": "ok", "migrations": "ok", "cache": "ok",
+        "tasks": {"due": 0, "oldest_due_seconds": None, "failed_deliveries": 0,
+                  "worker_seen_seconds_ago": None},
     }
     assert "no-store" in response["Cache-Control"]
 
@@ -100,3 +102,27 @@ def test_other_pages_still_get_the_https_redirect(client, settings):
 
     assert response.status_code == 301
     assert response["Location"].startswith("https://")
+
+
+@pytest.mark.django_db
+def test_readyz_reports_the_queue_depth_and_the_oldest_waiting_task(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from delivery import email
+    from delivery.models import Worker
+
+    for number in range(3):
+        email.enqueue(to=f"reader{number}@example.org", subject="Hi", body="Hi.", key="k")
+    DBTaskResult.objects.filter(pk=DBTaskResult.objects.order_by("enqueued_at")[0].pk).update(
+        enqueued_at=timezone.now() - timedelta(minutes=5))
+    Worker.objects.create(worker_id="w", hostname="h", pid=1,
+                          seen_at=timezone.now() - timedelta(seconds=20))
+
+    tasks = json.loads(client.get("/readyz").content)["tasks"]
+
+    assert tasks["due"] == 3
+    assert 299 <= tasks["oldest_due_seconds"] <= 310
+    assert 19 <= tasks["worker_seen_seconds_ago"] <= 30

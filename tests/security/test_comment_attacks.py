@@ -447,15 +447,15 @@ def test_decisions_on_ids_that_do_not_exist_change_nothing(client, post, moderat
 
 @pytest.mark.django_db
 def test_links_in_emails_come_from_site_url_not_the_host_header(
-    client, post, make_user, mailoutbox, settings, django_capture_on_commit_callbacks
+    client, post, make_user, mailoutbox, settings, send_queued
 ):
     settings.SITE_URL = "https://blog.example.com"
     make_user("mod-with-mail", groups=["Moderators"], is_staff=True, email="mod@example.org")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("comments:post", args=[post.pk]), form_data(post), HTTP_HOST="localhost"
-        )
+    response = client.post(
+        reverse("comments:post", args=[post.pk]), form_data(post), HTTP_HOST="localhost"
+    )
+    send_queued()
 
     assert response.status_code == 302
     [message] = mailoutbox
