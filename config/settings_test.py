@@ -23,6 +23,13 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Tests decide when queued work runs (the send_queued fixture); the queue's own tests
 # (tests/delivery/) start a real worker process, which must see what they commit: on
-# SQLite the test database is therefore a file, not memory.
+# SQLite the test database is therefore a file, not memory (TEST_SQLITE_PATH to run two
+# suites side by side).
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
+    _test_database = os.environ.get("TEST_SQLITE_PATH", str(BASE_DIR / "test-db.sqlite3"))  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": _test_database}  # noqa: F405
+    # Django recreates the file but not its write-ahead log: one left by a killed process
+    # would make the new database unreadable ("disk I/O error").
+    for _suffix in ("-wal", "-shm"):
+        if os.path.exists(_test_database + _suffix):
+            os.remove(_test_database + _suffix)

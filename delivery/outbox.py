@@ -63,10 +63,9 @@ def enqueue(channel_name, *, key, recipient, summary, payload):
 def _schedule(delivery):
     from delivery.tasks import deliver
 
-    task = deliver
-    if delivery.next_attempt_at > timezone.now():
-        task = deliver.using(run_after=delivery.next_attempt_at)
-    task.enqueue(delivery.pk, str(delivery.ticket))
+    # Always with its due time: the worker takes tasks by run_after, and one without it
+    # sorts after every retry, so new emails would starve behind an outage's retries.
+    deliver.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk, str(delivery.ticket))
 
 
 def backoff(attempts):

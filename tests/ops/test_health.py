@@ -116,8 +116,9 @@ def test_readyz_reports_the_queue_depth_and_the_oldest_waiting_task(client):
 
     for number in range(3):
         email.enqueue(to=f"reader{number}@example.org", subject="Hi", body="Hi.", key="k")
+    five_minutes_ago = timezone.now() - timedelta(minutes=5)
     DBTaskResult.objects.filter(pk=DBTaskResult.objects.order_by("enqueued_at")[0].pk).update(
-        enqueued_at=timezone.now() - timedelta(minutes=5))
+        enqueued_at=five_minutes_ago, run_after=five_minutes_ago)
     Worker.objects.create(worker_id="w", hostname="h", pid=1,
                           seen_at=timezone.now() - timedelta(seconds=20))
 

@@ -2,7 +2,8 @@
 
 --ci runs the two that CI runs (concurrency, two instances: well under a minute);
 without it, also `make serve` itself, SQLite writers, backup and restore, nginx in front of two servers, a
-streaming standby for reads, the 60 s load and the faults (about four minutes). Needs PostgreSQL and Redis on loopback, wrk
+streaming standby for reads, the 60 s load, the faults and the mail server's outage under
+load (about five minutes). Needs PostgreSQL and Redis on loopback, wrk
 for the load and nginx for the proxy (`make system-tools` installs both).
 
 Run: .venv/bin/python -m tests.system.run_all [--ci] [name ...]
@@ -20,6 +21,7 @@ from tests.system import (
     faults,
     harness,
     load,
+    mail_outage,
     proxy,
     replica,
     serve,
@@ -37,6 +39,7 @@ ALL = {
     "replica": replica.main,
     "load": load.main,
     "faults": faults.main,
+    "mail-outage": mail_outage.main,
 }
 
 
