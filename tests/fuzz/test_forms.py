@@ -140,7 +140,9 @@ def search(site, request):
     if page is not None:
         params["page"] = page
     response = site.client(role).get(reverse("blog:search"), params)
-    assert response.status_code in (200, 404), response.status_code
+    # A NUL byte in a query string is refused before any view (blog/security.py).
+    expected = (400,) if "\x00" in query or "\x00" in (page or "") else (200, 404)
+    assert response.status_code in expected, response.status_code
     return refused_if(response.status_code)
 
 
