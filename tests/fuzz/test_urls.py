@@ -4,7 +4,7 @@ import pytest
 from hypothesis import strategies as st
 
 from tests.fuzz.harness import refused_if
-from tests.fuzz.strategies import query_string
+from tests.fuzz.strategies import mostly, nul_free_text, query_string
 from tests.fuzz.urlwalk import path_for, url_patterns
 
 pytestmark = pytest.mark.django_db
@@ -41,14 +41,20 @@ def requests(site, patterns, roles):
         st.sampled_from(["GET", "GET", "GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE"]),
         path,
         st.none() | query_string(),
+        mostly(st.just("testserver"), hosts),
     )
 
 
+# Scanners send any Host header: a foreign one is a 400 and one log line.
+hosts = st.sampled_from(["evil.example", "testserver:99999", "[::1", "testserver.", "", "xn--80ak6aa92e.com",
+                         "127.0.0.1:8000@evil.example", "a" * 300]) | nul_free_text
+
+
 def send(site, request):
-    role, method, path, query = request
+    role, method, path, query, host = request
     browser = site.client(role)
     url = f"{path}?{query}" if query is not None else path
-    response = browser.generic(method, url)
+    response = browser.generic(method, url, HTTP_HOST=host)
     assert response.status_code < 500, f"{method} {url} as {role}: {response.status_code}"
     return refused_if(response.status_code)
 
