@@ -21,6 +21,9 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("change_shared_tag", "Can rename, re-slug, merge or delete tags others use"),
+        ]
 
     def __str__(self):
         return self.name
@@ -53,10 +56,10 @@ class PostQuerySet(models.QuerySet):
         return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
 
     def editable_by(self, user):
-        """Posts a user may change: all for superusers, their own for authors."""
+        """Posts a user may change: all for superusers and editors, their own for authors."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_superuser:
+        if user.is_superuser or user.has_perm("blog.change_others_posts"):
             return self
         if not user.has_perm("blog.change_post"):
             return self.none()
@@ -118,6 +121,7 @@ class Post(models.Model):
         indexes = [
             models.Index(fields=["status", "-published_at"], name="post_status_published_idx"),
         ]
+        permissions = [("change_others_posts", "Can change and publish other authors' posts")]
 
     def __str__(self):
         return self.title

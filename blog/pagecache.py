@@ -68,7 +68,7 @@ def release():
     """
     digest = hashlib.sha1()
     base = Path(settings.BASE_DIR)
-    for pattern in ("templates/**/*.html", "blog/**/*.py", "comments/**/*.py", "*/templates/**/*.html"):
+    for pattern in ("templates/**/*.html", "blog/**/*.py", "comments/**/*.py", "pages/**/*.py", "*/templates/**/*.html"):
         for path in sorted(base.glob(pattern)):
             digest.update(str(path.relative_to(base)).encode())
             digest.update(path.read_bytes())

@@ -1,10 +1,8 @@
 from functools import partial
 
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path, re_path, register_converter
 
 from blog import feeds, pagecache, views
-from blog.sitemaps import sitemaps
 
 app_name = "blog"
 
@@ -56,7 +54,7 @@ register_converter(YearConverter, "year")
 register_converter(TwoDigitsConverter, "two_digits")
 register_converter(UnicodeSlugConverter, "unicode_slug")
 
-# Feeds and the sitemap show posts and tags only.
+# Feeds show posts and tags only (the sitemap, with pages too, is in config/urls.py).
 cached = partial(pagecache.cache_for_readers, keys=[pagecache.SITE])
 
 urlpatterns = [
@@ -85,6 +83,5 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("feed/rss/", cached(feeds.LatestPostsFeed()), name="feed-rss"),
     path("feed/atom/", cached(feeds.LatestPostsAtomFeed()), name="feed-atom"),
-    path("sitemap.xml", cached(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
 ]

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "blog",
     "comments",
     "transfer",
+    "pages",
     "ops",
     "django_tasks",
     "django_tasks_db",

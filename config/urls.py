@@ -1,9 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from blog import pagecache
 from blog import views as blog_views
+from blog.sitemaps import sitemaps as blog_sitemaps
+from pages.sitemaps import PageSitemap
 
 # The 500 page renders without the database; a database outage raised outside a view
 # still gets the 503 page (ops/views.py).
@@ -16,9 +20,18 @@ urlpatterns = [
     path("markdownx/upload/", blog_views.image_upload, name="markdownx_upload"),
     path("comments/", include("comments.urls")),
     path("", include("blog.urls")),
+    path(
+        "sitemap.xml",
+        pagecache.cache_for_readers(sitemap, keys=[pagecache.SITE]),
+        {"sitemaps": {**blog_sitemaps, "pages": PageSitemap}},
+        name="sitemap",
+    ),
 ]
 
 if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
+
+# Last: any address no other route answers may be a page's (pages/routes.py).
+urlpatterns += [path("", include("pages.urls"))]

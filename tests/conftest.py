@@ -53,6 +53,35 @@ def other_author(make_user):
 
 
 @pytest.fixture
+def editor(make_user):
+    return make_user("editor", groups=["Editors"], is_staff=True, first_name="Eda", last_name="Editor")
+
+
+@pytest.fixture
+def make_page(make_user):
+    from pages.models import Page
+
+    def make(*, title=None, slug=None, body="Page words.", status=Page.Status.PUBLISHED,
+             published_at=None, author=None, **fields):
+        number = next(_sequence)
+        if author is None:
+            author = make_user()
+        if published_at is None and status == Page.Status.PUBLISHED:
+            published_at = timezone.now() - timedelta(days=1)
+        return Page.objects.create(
+            title=title or f"Page number {number}",
+            slug=slug or f"page-number-{number}",
+            body=body,
+            status=status,
+            published_at=published_at,
+            author=author,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
 def make_post(make_user):
     default_author = []
 
