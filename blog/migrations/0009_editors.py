@@ -45,7 +45,7 @@ def remove_editors_group(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("blog", "0007_post_narrow_rows_title_document"),
+        ("blog", "0008_search_document_of_visible_text"),
     ]
 
     operations = [
