@@ -21,9 +21,6 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
-        permissions = [
-            ("change_shared_tag", "Can rename, re-slug, merge or delete tags others use"),
-        ]
 
     def __str__(self):
         return self.name

@@ -1,8 +1,7 @@
-"""The Editors group: everything an author may do, on everyone's posts and tags.
+"""The Editors group: everything an author may do, on everyone's posts, and deleting tags.
 
-Editors change and publish other authors' posts (PostQuerySet.editable_by), and rename,
-re-slug, merge or delete tags other posts use (Tag.can_be_changed_by); authors may do
-neither. Pages are the Editors' too (pages/migrations/0002).
+Editors change and publish other authors' posts (PostQuerySet.editable_by); authors only
+their own. Pages are the Editors' too (pages/migrations/0002).
 """
 
 from django.contrib.auth.management import create_permissions
@@ -19,7 +18,6 @@ EDITOR_PERMISSIONS = [
     ("blog", "change_tag"),
     ("blog", "delete_tag"),
     ("blog", "view_tag"),
-    ("blog", "change_shared_tag"),
 ]
 
 
@@ -55,15 +53,6 @@ class Migration(migrations.Migration):
                 "get_latest_by": "published_at",
                 "ordering": ["-published_at", "-id"],
                 "permissions": [("change_others_posts", "Can change and publish other authors' posts")],
-            },
-        ),
-        migrations.AlterModelOptions(
-            name="tag",
-            options={
-                "ordering": ["name"],
-                "permissions": [
-                    ("change_shared_tag", "Can rename, re-slug, merge or delete tags others use")
-                ],
             },
         ),
         migrations.RunPython(create_editors_group, remove_editors_group),

@@ -333,3 +333,20 @@ def test_admin_date_drill_down_outside_the_calendar_is_a_bad_filter_not_an_error
 
     assert response.status_code == 302
     assert response["Location"].endswith("?e=1")
+
+
+def test_editor_changes_other_authors_posts_and_authors_do_not(client, editor, author, other_author, make_post):
+    post = make_post(author=other_author)
+
+    client.force_login(author)
+    assert client.get(f"/admin/blog/post/{post.pk}/change/").status_code in (302, 403, 404)
+    client.force_login(editor)
+    assert client.get(f"/admin/blog/post/{post.pk}/change/").status_code == 200
+    assert post.can_be_edited_by(editor) and not post.can_be_edited_by(author)
+
+
+def test_editors_write_pages_and_authors_do_not(client, editor, author):
+    client.force_login(editor)
+    assert client.get("/admin/pages/page/add/").status_code == 200
+    client.force_login(author)
+    assert client.get("/admin/pages/page/add/").status_code == 403

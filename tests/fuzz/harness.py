@@ -179,7 +179,7 @@ def feed_urls():
     Post = apps.get_model("blog.Post")
     Tag = apps.get_model("blog.Tag")
     urls = [
-        reverse("blog:feed-rss"), reverse("blog:feed-atom"), reverse("blog:sitemap"),
+        reverse("blog:feed-rss"), reverse("blog:feed-atom"), reverse("sitemap"),
         reverse("comments:feed-rss"), reverse("comments:feed-atom"),
     ]
     for post_id in Post.objects.published().values_list("pk", flat=True):
