@@ -33,7 +33,7 @@ def take_pages_from_editors(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("pages", "0001_initial"),
-        ("blog", "0009_editors"),
+        ("blog", "0012_editors"),
     ]
 
     operations = [migrations.RunPython(let_editors_write_pages, take_pages_from_editors)]

@@ -43,7 +43,7 @@ def remove_editors_group(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("blog", "0008_search_document_of_visible_text"),
+        ("blog", "0011_authorprofile"),
     ]
 
     operations = [
