@@ -28,6 +28,7 @@ from transfer.sources import (
     SourcePost,
     author_name,
     clip,
+    in_range,
     legacy_path,
     parse_iso_datetime,
     valid_email,
@@ -163,7 +164,9 @@ class _Reader:
         title, was_cut = clip(title, TITLE_MAX_LENGTH)
         if was_cut or raw_title.strip() != title:
             data["title"] = raw_title
-        published_at = parse_iso_datetime(text(entry, "atom:published") or text(entry, "blogger:created"))
+        raw_date = text(entry, "atom:published") or text(entry, "blogger:created")
+        published_at = in_range(parse_iso_datetime(raw_date), what=f"“{title}”", raw=raw_date,
+                                warnings=self.blog.warnings)
         if status == Post.Status.PUBLISHED and published_at is None:
             status = Post.Status.DRAFT
             self.blog.warnings.append(f"“{title}” has no date in the export: imported as a draft.")
@@ -214,7 +217,9 @@ class _Reader:
         if link:
             data["link"] = link
         name, uri, email = self.author(entry)
-        created_at = parse_iso_datetime(text(entry, "atom:published") or text(entry, "blogger:created"))
+        raw_date = text(entry, "atom:published") or text(entry, "blogger:created")
+        created_at = in_range(parse_iso_datetime(raw_date), what=f"Blogger comment {key}", raw=raw_date,
+                              warnings=self.blog.warnings)
         if created_at is None:
             created_at = timezone.now()
             self.blog.warnings.append(f"Blogger comment {key} has no valid date: dated now.")

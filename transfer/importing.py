@@ -32,7 +32,7 @@ from blog.models import Post, Tag
 from comments.models import Comment
 from transfer import html
 from transfer.models import ImportRun, LegacyURL, SourceRecord
-from transfer.sources import SLUG_MAX_LENGTH
+from transfer.sources import SLUG_MAX_LENGTH, remove_control_characters
 
 Kind = SourceRecord.Kind
 TAG_NAME_MAX_LENGTH = Tag._meta.get_field("name").max_length
@@ -218,6 +218,7 @@ class _Importer:
             comment.parent_key = _fit(comment.parent_key) if comment.parent_key else None
 
     def run(self):
+        remove_control_characters(self.blog)
         self.fit_keys()
         report = self.report
         report.skipped.update(self.blog.skipped)

@@ -7,8 +7,9 @@ dates are aware datetimes, and each object keeps its id in the source.
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
+from datetime import timezone as dt_timezone
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
@@ -147,6 +148,28 @@ def legacy_path(url_or_path):
     return path
 
 
+# The earliest and latest moments kept: permalinks have four-digit years, every time zone
+# can show both, and the day after each still exists for archives and feeds.
+EARLIEST = datetime(1000, 1, 2, tzinfo=dt_timezone.utc)
+LATEST = datetime(9999, 12, 29, tzinfo=dt_timezone.utc)
+
+
+def in_range(moment, *, what, raw, warnings):
+    """`moment`, or the nearest moment this site can keep (with a warning naming `what`)."""
+    if moment is None:
+        return None
+    try:
+        utc = moment.astimezone(dt_timezone.utc)
+        if EARLIEST <= utc <= LATEST:
+            return moment
+        fitted = EARLIEST if utc < EARLIEST else LATEST
+    except OverflowError:  # before year 1 or after 9999 once in UTC
+        fitted = EARLIEST if moment.year < 5000 else LATEST
+    warnings.append(f"{what} is dated {raw.strip()}, out of the range of dates this site can keep: "
+                    f"dated {fitted:%Y-%m-%d} instead (the original stays in its import record).")
+    return fitted
+
+
 def parse_iso_datetime(value):
     """An aware datetime from ISO 8601 as Blogger writes it (offset or Z, milliseconds)."""
     value = (value or "").strip()
@@ -159,3 +182,67 @@ def parse_iso_datetime(value):
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
     return moment
+
+
+# Control characters (C0 and C1, and DEL) but tab and newline, the two non-characters XML
+# cannot carry (U+FFFE, U+FFFF) and lone surrogates: nothing a reader sees, and each makes
+# an XML feed invalid. Exports carry them as character references in their HTML.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def _without_controls(value):
+    """(`value` without control characters, how many were removed), through lists and dicts."""
+    if isinstance(value, str):
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return CONTROL_CHARACTERS.subn("", value)
+    if isinstance(value, list):
+        cleaned = [_without_controls(item) for item in value]
+        return [item for item, _ in cleaned], sum(number for _, number in cleaned)
+    if isinstance(value, dict):
+        removed, result = 0, {}
+        for key, item in value.items():
+            key, in_key = _without_controls(key)
+            result[key], in_item = _without_controls(item)
+            removed += in_key + in_item
+        return result, removed
+    return value, 0
+
+
+def _clean_object(thing):
+    removed = 0
+    for spec in fields(thing):
+        value = getattr(thing, spec.name)
+        if isinstance(value, (str, list, dict)) and not is_dataclass(value):
+            cleaned, number = _without_controls(value)
+            if number:
+                setattr(thing, spec.name, cleaned)
+                removed += number
+    return removed
+
+
+def remove_control_characters(blog):
+    """Take control characters out of every text of `blog`, with one warning saying where."""
+    removed, where, titles = 0, Counter(), []
+    for kind, things in (("author", blog.authors.values()), ("post", blog.posts), ("comment", blog.comments)):
+        for thing in things:
+            number = _clean_object(thing)
+            if number:
+                removed += number
+                where[kind] += 1
+                if kind == "post":
+                    titles.append(f"“{thing.title}”")
+    blog.authors = {_without_controls(key)[0]: author for key, author in blog.authors.items()}
+    for name in ("site", "title"):
+        cleaned, number = _without_controls(getattr(blog, name))
+        setattr(blog, name, cleaned)
+        removed += number
+    blog.warnings = [_without_controls(warning)[0] for warning in blog.warnings]
+    if removed:
+        places = ", ".join(f"{number} {kind}{'s' if number > 1 else ''}" for kind, number in where.items())
+        shown = ", ".join(titles[:5]) + (", …" if len(titles) > 5 else "")
+        blog.warnings.append(
+            f"{removed} control character(s) (invisible, and not allowed in feeds) were removed"
+            + (f" from {places}" if places else "") + (f": {shown}" if shown else "") + "."
+        )
+    return removed

@@ -4,7 +4,7 @@ from transfer.blogger import read_blogger
 from transfer.importing import import_blogs
 from transfer.models import SourceRecord
 from transfer.wordpress import read_wordpress
-from transfer.xmlfile import BadFile, is_zip, read_upload
+from transfer.xmlfile import BadFile, as_utf8, is_zip, read_upload
 
 Platform = SourceRecord.Platform
 
@@ -28,6 +28,8 @@ def import_upload(upload, *, platform="", dry_run=False, by=None):
     """Import an UploadedFile; BadFile or ImportFailed (nothing saved) when it cannot be."""
     name = upload.name
     data = read_upload(upload, name=name)
+    if not is_zip(data):
+        data = as_utf8(data, name=name)  # so that the platform can be told in any encoding
     platform = platform or detect_platform(data, name=name)
     if platform == Platform.WORDPRESS:
         blogs = [read_wordpress(data, name=name)]

@@ -23,6 +23,7 @@ from transfer.sources import (
     SourcePost,
     author_name,
     clip,
+    in_range,
     legacy_path,
     parse_iso_datetime,
     valid_email,
@@ -192,6 +193,8 @@ class _WordPressReader:
         published_at = _gmt(text(item, "wp:post_date_gmt"))
         if published_at is None and status in ("publish", "future"):
             published_at = _local(text(item, "wp:post_date"))
+        published_at = in_range(published_at, what=f"“{title}”", raw=data["post_date_gmt"] or data["post_date"],
+                                warnings=self.blog.warnings)
         post_status = Post.Status.PUBLISHED if status in ("publish", "future") else Post.Status.DRAFT
         if status == "private":
             self.warn(f"“{title}” was private in WordPress: imported as a draft.")
@@ -249,7 +252,9 @@ class _WordPressReader:
         if not own_export and post_id:
             candidates.insert(1, f"/?p={post_id}")
         if own_export:
-            exact = parse_iso_datetime((meta.get(MOMENT_META) or [""])[0])
+            raw_exact = (meta.get(MOMENT_META) or [""])[0]
+            exact = in_range(parse_iso_datetime(raw_exact), what=f"“{title}”", raw=raw_exact,
+                             warnings=self.blog.warnings)
             published_at = exact or published_at
         old_paths = []
         for candidate in candidates:
@@ -303,7 +308,11 @@ class _WordPressReader:
             data["author_email"] = raw_email
         if raw_url and not url:
             data["author_url"] = raw_url
-        created_at = _gmt(text(element, "wp:comment_date_gmt")) or _local(text(element, "wp:comment_date"))
+        raw_date = text(element, "wp:comment_date_gmt") or text(element, "wp:comment_date")
+        read_at = _gmt(text(element, "wp:comment_date_gmt")) or _local(text(element, "wp:comment_date"))
+        created_at = in_range(read_at, what=f"Comment {comment_id}", raw=raw_date, warnings=self.blog.warnings)
+        if created_at is not read_at:
+            data["date"] = raw_date
         if created_at is None:
             created_at = timezone.now()
             self.warn(f"Comment {comment_id} has no date: dated now.")
@@ -311,7 +320,9 @@ class _WordPressReader:
         meta = _meta(element, "wp:commentmeta")
         if MARKDOWN_META in meta:
             body = meta[MARKDOWN_META][0]
-            created_at = parse_iso_datetime((meta.get(MOMENT_META) or [""])[0]) or created_at
+            raw_exact = (meta.get(MOMENT_META) or [""])[0]
+            created_at = in_range(parse_iso_datetime(raw_exact), what=f"Comment {comment_id}", raw=raw_exact,
+                                  warnings=self.blog.warnings) or created_at
         else:
             data["content"] = content
             body = html.comment_markdown_from_html(content)

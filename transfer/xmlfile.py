@@ -6,6 +6,7 @@ prefixes (`wp:post_id`, `atom:entry`) whatever namespace spelling the file uses:
 exports say `http://` or `https://wordpress.org/export/1.2/` (or 1.1, 1.0).
 """
 
+import codecs
 import io
 import re
 import zipfile
@@ -59,10 +60,84 @@ def _short_tag(tag, cache):
     return short
 
 
+# The XML declaration's encoding, read as ASCII (the declaration itself must be).
+_DECLARED_ENCODING = re.compile(rb"^<\?xml[^>]{0,200}?\sencoding\s*=\s*([\"'])([^\"'>]{0,60})\1")
+_DECLARATION_ENCODING = re.compile(r"^(<\?xml[^>]{0,200}?\sencoding\s*=\s*)([\"'])[^\"'>]{0,60}\2")
+# (byte order mark or first bytes, encoding): UTF-32 first, as its mark starts like UTF-16's.
+_UNICODE_FORMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"),
+]
+_ASCII = bytes(range(0x20, 0x7F))
+# Files that say ISO-8859-1 (or ASCII) are read as windows-1252, as browsers read them:
+# what such files hold in 0x80-0x9F are Windows' quotes and dashes, not control characters.
+_WINDOWS_1252 = {
+    code: byte.decode("cp1252")
+    for code, byte in ((code, bytes([code])) for code in range(0x80, 0xA0))
+    if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
+
+
+def as_utf8(data, *, name):
+    """`data` (an XML file's bytes in any encoding its XML declaration or byte order mark
+    names) as UTF-8 with a declaration that says so; BadFile for an encoding that is unknown,
+    impossible for an XML file, or that the bytes are not written in."""
+    for start, encoding in _UNICODE_FORMS:
+        if data.startswith(start):
+            if encoding == "utf-8-sig":
+                return data  # expat reads UTF-8 with its byte order mark
+            return _recode(data, encoding, encoding.upper().removesuffix("-LE").removesuffix("-BE"),
+                           name=name)
+    declared = _DECLARED_ENCODING.match(data)
+    if declared is None:
+        return data  # no encoding named: UTF-8, which expat checks as it reads
+    label = declared.group(2).decode("ascii", "replace").strip()
+    try:
+        encoding = codecs.lookup(label).name
+    except LookupError:
+        raise BadFile(
+            f"{name} says it is written in “{label}”, an encoding that is not known here. "
+            "Save it as UTF-8 and import it again."
+        ) from None
+    if encoding in ("utf-8", "utf-8-sig"):
+        return data
+    try:
+        ascii_compatible = _ASCII.decode(encoding) == _ASCII.decode("ascii")
+    except (UnicodeDecodeError, ValueError):
+        ascii_compatible = False
+    if not ascii_compatible or encoding in ("utf-7", "hz"):
+        raise BadFile(
+            f"{name} says it is written in “{label}”, but that declaration is written in ASCII, "
+            f"which {label} cannot be read as: the file was refused. Save it as UTF-8 and "
+            "import it again."
+        )
+    return _recode(data, encoding, label, name=name)
+
+
+def _recode(data, encoding, label, *, name):
+    windows_1252 = encoding in ("iso8859-1", "ascii")
+    try:
+        decoded = data.decode("latin-1" if windows_1252 else encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise BadFile(
+            f"{name} says it is written in {label}, but it is not: byte {error.start + 1} "
+            f"(line {line}) is not {label}. Save it as UTF-8 and import it again."
+        ) from None
+    if windows_1252:
+        decoded = decoded.translate(_WINDOWS_1252)
+    decoded = _DECLARATION_ENCODING.sub(r"\1\2UTF-8\2", decoded.removeprefix("\ufeff"), count=1)
+    return decoded.encode("utf-8")
+
+
 def parse_xml(data, *, name):
     """The root element of `data` (bytes), with short tag names; BadFile when unsafe or broken."""
     if not data.strip():
         raise BadFile(f"{name} is empty.")
+    data = as_utf8(data, name=name)
     try:
         root = SafeElementTree.fromstring(data, forbid_dtd=True)
     except DTDForbidden:
@@ -82,6 +157,11 @@ def parse_xml(data, *, name):
         ) from None
     except DefusedXmlException as error:
         raise BadFile(f"{name} was refused as unsafe XML: {error}.") from None
+    except (ValueError, LookupError) as error:
+        # expat's own refusals of an encoding it cannot switch to (a UTF-8 byte order mark
+        # before a declaration of another encoding, say).
+        raise BadFile(f"{name} cannot be read in the encoding it declares ({error}). Save it "
+                      "as UTF-8 and import it again.") from None
     except ParseError as error:
         line, column = error.position
         problem = str(error).split(":")[0]

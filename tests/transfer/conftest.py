@@ -69,3 +69,52 @@ def nothing_imported():
     return not (Post.objects.exists() or Comment.objects.exists() or SourceRecord.objects.exists()
                 or LegacyURL.objects.exists() or ImportRun.objects.exists()
                 or get_user_model().objects.exists() or Tag.objects.exists())
+
+
+WXR_HEAD = """<?xml version="1.0" encoding="{encoding}"?>
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
+ xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+<title>A small blog</title>
+<link>https://old.example.com</link>
+<wp:wxr_version>1.2</wp:wxr_version>
+<wp:base_blog_url>https://old.example.com</wp:base_blog_url>
+<wp:author><wp:author_login>ann</wp:author_login><wp:author_display_name>Ann</wp:author_display_name></wp:author>
+"""
+
+
+def wxr_item(post_id, title, *, body="<p>Hello.</p>", date="2020-05-01 10:00:00", status="publish",
+             post_type="post", slug=None, extra="", comments="", creator="ann"):
+    """One <item> of a WordPress export, as WordPress writes it."""
+    return f"""<item>
+<title>{title}</title>
+<link>https://old.example.com/?p={post_id}</link>
+<dc:creator><![CDATA[{creator}]]></dc:creator>
+<content:encoded><![CDATA[{body}]]></content:encoded>
+<wp:post_id>{post_id}</wp:post_id>
+<wp:post_date>{date}</wp:post_date>
+<wp:post_date_gmt>{date}</wp:post_date_gmt>
+<wp:post_name>{slug if slug is not None else f"post-{post_id}"}</wp:post_name>
+<wp:status>{status}</wp:status>
+<wp:post_type>{post_type}</wp:post_type>
+{extra}{comments}</item>
+"""
+
+
+def wxr_comment(comment_id, body, *, date="2020-05-02 10:00:00", parent=0, approved="1", author="Bo"):
+    return f"""<wp:comment>
+<wp:comment_id>{comment_id}</wp:comment_id>
+<wp:comment_author><![CDATA[{author}]]></wp:comment_author>
+<wp:comment_date>{date}</wp:comment_date>
+<wp:comment_date_gmt>{date}</wp:comment_date_gmt>
+<wp:comment_content><![CDATA[{body}]]></wp:comment_content>
+<wp:comment_approved>{approved}</wp:comment_approved>
+<wp:comment_parent>{parent}</wp:comment_parent>
+</wp:comment>
+"""
+
+
+def wxr(*items, encoding="UTF-8", head_extra=""):
+    """A WordPress export (text) holding `items`."""
+    return WXR_HEAD.format(encoding=encoding) + head_extra + "".join(items) + "</channel>\n</rss>\n"
