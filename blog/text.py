@@ -58,6 +58,12 @@ class ControlCharacterValidator:
 refuse_control_characters = ControlCharacterValidator()
 
 
+def without_forbidden_characters(value):
+    """(`value` without the characters forms refuse, how many were removed): for imports,
+    which cannot send text back to be fixed."""
+    return _FORBIDDEN.subn("", value)
+
+
 def xml_safe(value):
     """`value` without the characters XML 1.0 cannot carry."""
     return _NOT_XML.sub("", value)

@@ -17,6 +17,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils import timezone
 
 from blog.models import Post
+from blog.text import without_forbidden_characters
 from comments.models import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, URL_MAX_LENGTH, Comment
 from transfer.models import PATH_MAX_LENGTH
 
@@ -184,18 +185,12 @@ def parse_iso_datetime(value):
     return moment
 
 
-# Control characters (C0 and C1, and DEL) but tab and newline, the two non-characters XML
-# cannot carry (U+FFFE, U+FFFF) and lone surrogates: nothing a reader sees, and each makes
-# an XML feed invalid. Exports carry them as character references in their HTML.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
-
-
 def _without_controls(value):
     """(`value` without control characters, how many were removed), through lists and dicts."""
     if isinstance(value, str):
         if "\r" in value:
             value = value.replace("\r\n", "\n").replace("\r", "\n")
-        return CONTROL_CHARACTERS.subn("", value)
+        return without_forbidden_characters(value)
     if isinstance(value, list):
         cleaned = [_without_controls(item) for item in value]
         return [item for item, _ in cleaned], sum(number for _, number in cleaned)
