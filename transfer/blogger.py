@@ -11,6 +11,8 @@ path. Takeout delivers a zip, possibly with several blogs: each `feed.atom` in i
 
 import html as html_module
 import re
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
 from django.utils import timezone
 from django.utils.text import slugify
@@ -40,6 +42,8 @@ KIND_SCHEME = "http://schemas.google.com/g/2005#kind"
 LABEL_SCHEME = "http://www.blogger.com/atom/ns#"
 # Blogger's placeholder address for authors who hid theirs.
 NO_EMAIL = "noreply@blogger.com"
+# The date of what has none, when the export has no date either.
+EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
 
 _JUMP_BREAK = re.compile(r"<a\s+name=[\"']more[\"']\s*>\s*</a>|<!--more-->", re.IGNORECASE)
 
@@ -91,11 +95,23 @@ def _kind(entry):
 
 
 def _item_id(value):
-    """The number of a Blogger post or comment in any of the ways exports write it."""
-    match = re.search(r"(?:post-|/)(\d+)/?$", (value or "").strip()) or re.fullmatch(
-        r"\s*(\d+)\s*", value or ""
-    )
+    """The number of a Blogger post or comment in any of the ways exports write it:
+    `tag:blogger.com,1999:blog-1.post-9`, a feed URL ending in `/9`, `9`, and converters'
+    `post-9.comment-2` (a comment numbered within its post: its id is then `9.2`)."""
+    value = (value or "").strip()
+    within_post = re.search(r"post-(\d+)\.comment-(\d+)/?$", value)
+    if within_post:
+        return f"{within_post.group(1)}.{within_post.group(2)}"
+    match = re.search(r"(?:post-|comment-|/)(\d+)/?$", value) or re.fullmatch(r"(\d+)", value)
     return match.group(1) if match else None
+
+
+def _parent_id(value, post_key, key):
+    """The comment a comment answers; a bare number next to converters' `9.2` ids is `9.<n>`."""
+    parent = _item_id(value)
+    if parent and "." in key and "." not in parent:
+        return f"{post_key}.{parent}"
+    return parent
 
 
 def _link(entry, rel, type_=None):
@@ -132,16 +148,24 @@ class _Reader:
             title=html.plain_text(text(root, "atom:title")),
         )
         self.skipped_posts = set()
+        self.feed_date = in_range(parse_iso_datetime(text(root, "atom:updated")), what="The export",
+                                  raw=text(root, "atom:updated"), warnings=self.blog.warnings) or EPOCH
 
     def read(self):
         comments = []
         for entry in self.entries:
             self.read_entry(entry, comments)
+        post_dates = {post.key: post.published_at for post in self.blog.posts}
         for comment in comments:
             if comment.post_key in self.skipped_posts:
                 self.blog.skipped["comments on skipped items"] += 1
-            else:
-                self.blog.comments.append(comment)
+                continue
+            if comment.created_at is None:
+                # A date of its own for every import, so that importing again changes nothing.
+                comment.created_at = post_dates.get(comment.post_key) or self.feed_date
+                self.blog.warnings.append(f"Blogger comment {comment.key} has no valid date: dated "
+                                          f"{comment.created_at:%Y-%m-%d %H:%M} UTC, as its post or the export.")
+            self.blog.comments.append(comment)
         return self.blog
 
     def author(self, entry):
@@ -169,6 +193,7 @@ class _Reader:
                                 warnings=self.blog.warnings)
         if status == Post.Status.PUBLISHED and published_at is None:
             status = Post.Status.DRAFT
+            self.blog.undated_drafts += 1
             self.blog.warnings.append(f"“{title}” has no date in the export: imported as a draft.")
         if status == Post.Status.DRAFT:
             published_at = None  # a Blogger draft's date is when it was started
@@ -221,8 +246,7 @@ class _Reader:
         created_at = in_range(parse_iso_datetime(raw_date), what=f"Blogger comment {key}", raw=raw_date,
                               warnings=self.blog.warnings)
         if created_at is None:
-            created_at = timezone.now()
-            self.blog.warnings.append(f"Blogger comment {key} has no valid date: dated now.")
+            pass  # dated as its post once every post is read
         url = valid_url(uri)
         if uri and not url:
             data["author_uri"] = uri
@@ -262,7 +286,7 @@ class _ClassicReader(_Reader):
             if not post_key:
                 raise BadFile(f"{self.name}: comment {key} does not say which post it is on "
                               "(no <thr:in-reply-to>).")
-            parent_key = _item_id(_link(entry, "related")) or None
+            parent_key = _parent_id(_link(entry, "related"), post_key, key) or None
             removed = any(
                 prop.get("name") == "blogger.contentRemoved" and prop.get("value") == "true"
                 for prop in children(entry, "gd:extendedProperty")
@@ -274,8 +298,14 @@ class _ClassicReader(_Reader):
         elif kind == "page":
             self.skipped_posts.add(key)
             self.blog.skipped["pages (this blog has posts only; copy the ones you need by hand)"] += 1
-        else:
+        elif kind in ("settings", "template"):
             self.blog.skipped["blog settings and template entries"] += 1
+        elif kind in ("post", "comment"):
+            self.blog.skipped[f"{kind}s whose id could not be read"] += 1
+            self.blog.warnings.append(f"A Blogger {kind} has an id that could not be read "
+                                      f"(“{text(entry, 'atom:id').strip()[:200]}”): skipped.")
+        else:
+            self.blog.skipped[f"other Blogger entries ({kind or 'without a kind'})"] += 1
 
 
 class _TakeoutReader(_Reader):
@@ -319,7 +349,7 @@ class _TakeoutReader(_Reader):
                                           f"“{state}”: imported as pending.")
             comments.append(self.comment(
                 entry, key, post_key=post_key,
-                parent_key=_item_id(text(entry, "blogger:inReplyTo")) or None, status=status,
+                parent_key=_parent_id(text(entry, "blogger:inReplyTo"), post_key, key) or None, status=status,
             ))
         elif kind == "PAGE":
             self.skipped_posts.add(key)

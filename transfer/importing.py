@@ -60,6 +60,8 @@ class Report:
     warnings: list = field(default_factory=list)
     # Comments whose WordPress id was taken here, so old #comment-<id> links miss them.
     renumbered: int = 0
+    undated_drafts: int = 0
+    category_paths: list = field(default_factory=list)
 
     ACTIONS = ["created", "updated", "unchanged", "matched", "kept here"]
     ROWS = [("authors", Kind.AUTHOR), ("posts", Kind.POST), ("comments", Kind.COMMENT),
@@ -76,6 +78,11 @@ class Report:
         return any(
             counter[action] for counter in self.counts.values() for action in ("created", "updated")
         )
+
+    @property
+    def undated_drafts_note(self):
+        return (f"{self.undated_drafts} published post(s) without a date were kept as drafts "
+                "(WordPress would publish them, dated at the import): publish them with a date.")
 
     # Lists for templates, which would look "items" up as a key of a Counter.
     @property
@@ -94,7 +101,8 @@ class Report:
     def as_text(self):
         platform = dict(SourceRecord.Platform.choices).get(self.platform, self.platform)
         lines = [f"{platform} import of {self.file_name}"
-                 + (": dry run, nothing was saved." if self.dry_run else ".")]
+                 + (": dry run, nothing was saved." if self.dry_run else ".")
+                 + (f" {self.undated_drafts_note}" if self.undated_drafts else "")]
         width = max([len(name) for name, _ in self.ROWS])
         lines.append(" " * width + "".join(f"{action:>11}" for action in self.ACTIONS))
         for name, numbers in self.table():
@@ -110,6 +118,9 @@ class Report:
         if self.renumbered:
             lines.append(f"{self.renumbered} comment(s) could not keep their WordPress id (taken "
                          "here): old links to them with #comment-<id> open the post at the top.")
+        if self.category_paths:
+            lines.append("Categories with a parent (tags here are flat, so each became a tag of its own):")
+            lines.extend(f"  {path}" for path in self.category_paths)
         if self.warnings:
             lines.append("Warnings:")
             lines.extend(f"  - {warning}" for warning in self.warnings)
@@ -217,12 +228,27 @@ class _Importer:
             comment.key, comment.post_key = _fit(comment.key), _fit(comment.post_key)
             comment.parent_key = _fit(comment.parent_key) if comment.parent_key else None
 
+    def drop_repeated_comments(self):
+        """Keep the first of comments that share an id: a second would overwrite it, and
+        every import would flip them."""
+        seen, kept = set(), []
+        for comment in self.blog.comments:
+            if comment.key in seen:
+                self.report.skipped["comments whose id is an earlier comment's (the first was kept)"] += 1
+            else:
+                seen.add(comment.key)
+                kept.append(comment)
+        self.blog.comments = kept
+
     def run(self):
         remove_control_characters(self.blog)
         self.fit_keys()
+        self.drop_repeated_comments()
         report = self.report
         report.skipped.update(self.blog.skipped)
         report.dropped.update(self.blog.dropped)
+        report.undated_drafts += self.blog.undated_drafts
+        report.category_paths += self.blog.category_paths
         for warning in self.blog.warnings:
             report.warn(warning)
         self.records = {
@@ -251,6 +277,14 @@ class _Importer:
             for source in self._parents_first(self.blog.comments):
                 self.import_comment(source)
                 bar.update()
+        for name in self.blog.extra_tags:
+            self.tag_for(name)
+        unused = [key for key in self.blog.authors if key not in self.authors_seen]
+        if unused:
+            self.report.skipped["authors without a post in the export (not created)"] += len(unused)
+            names = ", ".join(self.blog.authors[key].username for key in unused[:20])
+            self.report.warn(f"Authors without a post in the export, not created: {names}"
+                             + (", …" if len(unused) > 20 else "") + ".")
         if self.explicit_ids and connection.vendor == "postgresql":
             # Rows were inserted with explicit ids: move the sequence past them.
             with connection.cursor() as cursor:
@@ -363,8 +397,13 @@ class _Importer:
         """A post already here that `source` is (by an old URL or by its permalink)."""
 
         def same_title(post):
-            # An old URL can be reused by another post; a title that differs means it was.
-            return " ".join(post.title.split()).casefold() == " ".join(source.title.split()).casefold()
+            # An old URL can be reused by another post; a title or a day that differs means
+            # it was. WordPress, too, takes a post for one it has by its title and date.
+            if " ".join(post.title.split()).casefold() != " ".join(source.title.split()).casefold():
+                return False
+            if post.published_at and source.published_at:
+                return timezone.localdate(post.published_at) == timezone.localdate(source.published_at)
+            return True
 
         if source.local_id is not None:
             post = Post.objects.filter(pk=source.local_id).first()

@@ -6,21 +6,23 @@ from datetime import timezone as dt_timezone
 
 from blog.models import Post
 from transfer.models import PATH_MAX_LENGTH, LegacyURL
+from transfer.sources import QUERY_KEYS, query_folder
 
 # WordPress serves a post's comments pages, AMP view and further pages of a split post
 # under the post's own address.
 _WORDPRESS_SUFFIX = re.compile(r"(?:comment-page-\d+|amp|\d+)/?$")
-QUERY_KEYS = ("p", "page_id")
 
 
 def query_path(request):
-    """`/?p=123` for WordPress's query-string links (`/?p=123`, `/index.php?page_id=7`)."""
-    if request.path not in ("/", "/index.php"):
+    """`/?p=123` for WordPress's query-string links (`/?p=123`, `/index.php?page_id=7`, and
+    `/blog/?p=123` for a blog installed in a subdirectory)."""
+    folder = query_folder(request.path)
+    if folder is None or len(folder) > PATH_MAX_LENGTH - 30:
         return None
     for key in QUERY_KEYS:
         value = request.GET.get(key, "")
-        if value.isdigit():
-            return f"/?{key}={int(value)}"
+        if value.isdigit() and len(value) < 20:
+            return f"{folder}?{key}={int(value)}"
     return None
 
 

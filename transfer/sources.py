@@ -90,6 +90,12 @@ class SourceBlog:
     skipped: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)
     warnings: list = field(default_factory=list)
+    # Published posts without a date, kept as drafts (WordPress would publish them, dated now).
+    undated_drafts: int = 0
+    # Tags and categories of the export whether a post uses them or not, and the categories
+    # that had a parent, as "Travel › Norway" (tags here are flat).
+    extra_tags: list = field(default_factory=list)
+    category_paths: list = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------
@@ -134,19 +140,36 @@ def author_name(value, data):
     return clipped
 
 
-def legacy_path(url_or_path):
-    """The path (or `/?p=N` query) a post had on the old blog, as requests will ask for it."""
+def legacy_path(url_or_path, *, root="/"):
+    """The path (or `/?p=N` query) a post had on the old blog, as requests will ask for it.
+
+    WordPress's plain links name the post in the query (`/?p=12`, `/blog/index.php?p=12`
+    when it is installed in a subdirectory): the query is kept, as `<folder>/?p=12`. The
+    blog's own home (`root`) is never a post's address.
+    """
     parts = urlsplit(url_or_path.strip())
     path = unquote(parts.path or "/")
     if not path.startswith("/"):
         path = "/" + path
-    for key in ("p", "page_id"):
-        match = re.search(rf"(?:^|&){key}=(\d+)(?:&|$)", parts.query)
-        if match and path in ("/", "/index.php"):
-            return f"/?{key}={match.group(1)}"
-    if path == "/" or len(path) > PATH_MAX_LENGTH:
+    folder = query_folder(path)
+    for key in QUERY_KEYS:
+        match = re.search(rf"(?:^|&){key}=(\d{{1,18}})(?:&|$)", parts.query)
+        if match and folder is not None:
+            return f"{folder}?{key}={int(match.group(1))}"
+    if path.rstrip("/") == root.rstrip("/") or path == "/" or len(path) > PATH_MAX_LENGTH:
         return None
     return path
+
+
+# The query parameters WordPress's plain links name a post or a page by.
+QUERY_KEYS = ("p", "page_id")
+
+
+def query_folder(path):
+    """`/blog/` for `/blog/` and `/blog/index.php`: where WordPress answers `?p=N`; else None."""
+    if path.endswith("/index.php"):
+        return path.removesuffix("index.php")
+    return path if path.endswith("/") else None
 
 
 # The earliest and latest moments kept: permalinks have four-digit years, every time zone

@@ -4,7 +4,8 @@ import html as html_module
 import re
 from datetime import datetime
 from datetime import timezone as dt_timezone
-from urllib.parse import unquote
+from email.utils import parsedate_to_datetime
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -44,6 +45,8 @@ COMMENT_STATES = {
     "trash": Comment.Status.REJECTED,
     "post-trashed": Comment.Status.REJECTED,
 }
+# The date of what has none, when the export has no date either.
+EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
 SKIPPED_TYPES = {
     "page": "pages (this blog has posts only; copy the ones you need by hand)",
     "attachment": "media attachments (their files stay at their old addresses, which the "
@@ -111,12 +114,19 @@ class _WordPressReader:
         self.channel = channel
         self.name = name
         site = (text(channel, "wp:base_blog_url") or text(channel, "link")).strip().rstrip("/")
+        # "/blog" for a WordPress installed in a subdirectory: its home is no post's address.
+        self.root = urlsplit(site).path.rstrip("/")
         self.blog = SourceBlog(
             platform=SourceRecord.Platform.WORDPRESS,
             site=site or "wordpress",
             title=text(channel, "title").strip(),
         )
         self.notes = html.Notes()
+        self.post_ids = set()
+        try:
+            self.export_date = parsedate_to_datetime(text(channel, "pubDate").strip()).astimezone(dt_timezone.utc)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            self.export_date = EPOCH
 
     def read(self):
         items = children(self.channel, "item")
@@ -133,8 +143,42 @@ class _WordPressReader:
         }
         for item in items:
             self.read_item(item, attachments)
+        self.read_terms()
         self.blog.dropped.update(self.notes.dropped)
         return self.blog
+
+    def read_terms(self):
+        """The export's categories and tags, used by a post or not: each becomes a tag, and
+        the category tree (tags here are flat) is kept in the report."""
+        categories = {}  # slug -> (name, parent slug)
+        for element in children(self.channel, "wp:category"):
+            categories[text(element, "wp:category_nicename").strip()] = (
+                html.plain_text(text(element, "wp:cat_name")), text(element, "wp:category_parent").strip())
+        names = []
+        for element in children(self.channel, "wp:tag"):
+            names.append(html.plain_text(text(element, "wp:tag_name")))
+        for element in children(self.channel, "wp:term"):
+            taxonomy = text(element, "wp:term_taxonomy").strip()
+            name = html.plain_text(text(element, "wp:term_name"))
+            slug = text(element, "wp:term_slug").strip()
+            if taxonomy == "category":
+                categories.setdefault(slug, (name, text(element, "wp:term_parent").strip()))
+            elif taxonomy == "post_tag":
+                names.append(name)
+            else:
+                self.blog.skipped[f"other WordPress terms ({taxonomy or 'no taxonomy'})"] += 1
+        for slug, (name, parent) in categories.items():
+            if slug == "uncategorized":
+                continue
+            names.append(name)
+            if parent:
+                chain, seen = [name], {slug}
+                while parent and parent in categories and parent not in seen:
+                    seen.add(parent)
+                    chain.insert(0, categories[parent][0])
+                    parent = categories[parent][1]
+                self.blog.category_paths.append(" › ".join(chain))
+        self.blog.extra_tags = [name for name in dict.fromkeys(names) if name]
 
     def read_authors(self, items):
         for element in children(self.channel, "wp:author"):
@@ -155,6 +199,17 @@ class _WordPressReader:
                 self.blog.authors[login] = SourceAuthor(key=login, username=login)
 
     def read_item(self, item, attachments):
+        if not any(element.tag.startswith("wp:") for element in item):
+            # Its wp: prefix names another namespace (or it has no WordPress fields at all):
+            # WordPress's importer reads nothing of it, and neither do we.
+            foreign = sorted({element.tag[1:].partition("}")[0] for element in item
+                              if element.tag.startswith("{") and element.tag.endswith(("}post_id", "}post_type"))})
+            title = html.plain_text(text(item, "title")) or "(no title)"
+            self.blog.skipped["items without WordPress fields"] += 1
+            self.warn(f"The item “{title}” has no WordPress fields"
+                      + (f" (its wp: prefix names {', '.join(foreign)})" if foreign else "")
+                      + ": skipped, as WordPress does.")
+            return
         post_type = text(item, "wp:post_type", "post").strip() or "post"
         status = text(item, "wp:status").strip()
         comments = children(item, "wp:comment")
@@ -164,10 +219,18 @@ class _WordPressReader:
         if status in ("trash", "auto-draft", "inherit"):
             self.skip("posts in WordPress's trash or unsaved drafts", comments)
             return
+        post_id = text(item, "wp:post_id").strip()
+        if post_id and post_id in self.post_ids:
+            # WordPress's importer, too, keeps the first of two items with one id.
+            self.skip("posts whose id is an earlier post's (the first was kept)", comments)
+            self.warn(f"“{html.plain_text(text(item, 'title'))}” has the id {post_id} of an earlier "
+                      "post in the export: skipped, with its comments.")
+            return
+        self.post_ids.add(post_id)
         post = self.read_post(item, status, attachments)
         self.blog.posts.append(post)
         for element in comments:
-            self.blog.comments.append(self.read_comment(element, post.key))
+            self.blog.comments.append(self.read_comment(element, post))
 
     def skip(self, reason, comments):
         self.blog.skipped[reason] += 1
@@ -205,6 +268,7 @@ class _WordPressReader:
                       "for you to publish or keep.")
         if post_status == Post.Status.PUBLISHED and published_at is None:
             post_status = Post.Status.DRAFT
+            self.blog.undated_drafts += 1
             self.warn(f"“{title}” has no date in the export: imported as a draft.")
 
         tags, categories = [], []
@@ -250,7 +314,7 @@ class _WordPressReader:
         own_export = MARKDOWN_META in meta
         candidates = [data["link"], *meta.get(LEGACY_PATH_META, [])]
         if not own_export and post_id:
-            candidates.insert(1, f"/?p={post_id}")
+            candidates.insert(1, f"{self.root}/?p={post_id}")
         if own_export:
             raw_exact = (meta.get(MOMENT_META) or [""])[0]
             exact = in_range(parse_iso_datetime(raw_exact), what=f"“{title}”", raw=raw_exact,
@@ -260,7 +324,7 @@ class _WordPressReader:
         for candidate in candidates:
             if own_export and candidate == data["link"] and "?" in candidate:
                 continue
-            path = legacy_path(candidate) if candidate else None
+            path = legacy_path(candidate, root=self.root or "/") if candidate else None
             if path and path not in old_paths:
                 old_paths.append(path)
 
@@ -292,7 +356,7 @@ class _WordPressReader:
                 return slug
         return f"post-{post_id or 'untitled'}"
 
-    def read_comment(self, element, post_key):
+    def read_comment(self, element, post):
         comment_id = text(element, "wp:comment_id").strip()
         kind = text(element, "wp:comment_type").strip() or "comment"
         approved = text(element, "wp:comment_approved").strip()
@@ -314,8 +378,10 @@ class _WordPressReader:
         if created_at is not read_at:
             data["date"] = raw_date
         if created_at is None:
-            created_at = timezone.now()
-            self.warn(f"Comment {comment_id} has no date: dated now.")
+            # A date of its own for every import, so that importing again changes nothing.
+            created_at = post.published_at or self.export_date
+            self.warn(f"Comment {comment_id} has no date: dated as its "
+                      f"{'post' if post.published_at else 'export'}, {created_at:%Y-%m-%d %H:%M} UTC.")
         content = text(element, "wp:comment_content")
         meta = _meta(element, "wp:commentmeta")
         if MARKDOWN_META in meta:
@@ -335,7 +401,7 @@ class _WordPressReader:
                         author_url=raw_url, content=content)
         return SourceComment(
             key=comment_id,
-            post_key=post_key,
+            post_key=post.key,
             parent_key=parent if parent not in ("", "0") else None,
             author_name=name,
             author_email=email,

@@ -1,0 +1,98 @@
+"""Exports as other tools write them: each small file in tests/data has the shape of one
+that used to lose something (docs/IMPORT.md, issue 18)."""
+
+from datetime import datetime
+from datetime import timezone as dt_timezone
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from blog.models import Post, Tag
+from comments.models import Comment
+from tests.transfer.conftest import DATA
+from transfer.models import LegacyURL
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_blog_in_a_subdirectory_with_plain_links_keeps_each_post_and_its_address(run_command, client):
+    report = run_command("import_wordpress", DATA / "wordpress-subdirectory.xml")
+    first, second = Post.objects.order_by("published_at")
+    assert (first.title, second.title) == ("Weekly notes", "Weekly notes")
+    assert first.published_at == datetime(2020, 2, 1, 10, tzinfo=dt_timezone.utc)
+    assert "snow" in first.body and "rain" in second.body
+    assert [c.author_name for c in first.comments.all()] == ["Ola"]
+    assert [c.author_name for c in second.comments.all()] == ["Per"]
+    assert set(LegacyURL.objects.values_list("path", flat=True)) == {"/blog/?p=11", "/blog/?p=12"}
+    for old, post in [("/blog/?p=11", first), ("/blog/?p=12", second), ("/blog/index.php?p=12", second)]:
+        response = client.get(old)
+        assert response.status_code == 301 and response["Location"] == post.get_absolute_url(), old
+    assert client.get("/blog/").status_code == 404
+    assert "posts                             2          0          0          0" in report
+    again = run_command("import_wordpress", DATA / "wordpress-subdirectory.xml")
+    assert "posts                             0          0          2" in again
+
+
+def test_blogger_comments_numbered_within_their_post_keep_their_thread(run_command):
+    report = run_command("import_blogger", DATA / "blogger-converter-comments.xml")
+    post = Post.objects.get()
+    first, by_id, by_address = post.comments.order_by("created_at")
+    assert [c.body for c in (first, by_id, by_address)] == [
+        "First comment.", "A reply, by id.", "A reply, by feed address."]
+    assert first.parent is None and by_id.parent == first and by_address.parent == by_id
+    assert "1 comments whose id could not be read" in report
+    assert "1 blog settings and template entries" in report
+    assert "urn:uuid:1b4e28ba" in report
+
+
+def test_a_post_id_given_twice_keeps_the_first_post_and_says_so(run_command):
+    report = run_command("import_wordpress", DATA / "wordpress-repeated-ids.xml")
+    post = Post.objects.get()
+    assert post.title == "The first post seven"
+    assert [c.body for c in post.comments.all()] == ["On the first."]
+    assert "1 posts whose id is an earlier post's (the first was kept)" in report
+    assert "1 comments on skipped items" in report
+    assert "1 comments whose id is an earlier comment's (the first was kept)" in report
+    assert "“The second post seven” has the id 7 of an earlier post" in report
+    again = run_command("import_wordpress", DATA / "wordpress-repeated-ids.xml")
+    assert Post.objects.get().title == "The first post seven"
+    assert "posts                             0          0          1" in again
+    assert "comments                          0          0          1" in again
+
+
+def test_comments_without_a_date_are_dated_as_their_post_on_every_import(run_command):
+    report = run_command("import_wordpress", DATA / "wordpress-undated.xml")
+    post = Post.objects.get(title="Dated post")
+    assert [c.created_at for c in post.comments.all()] == [post.published_at] * 2
+    assert "Comment 80 has no date: dated as its post, 2020-05-01 10:00 UTC." in report
+    again = run_command("import_wordpress", DATA / "wordpress-undated.xml")
+    assert "comments                          0          0          2" in again
+
+
+def test_a_published_post_without_a_date_is_a_draft_named_in_the_summary_line(run_command):
+    report = run_command("import_wordpress", DATA / "wordpress-undated.xml")
+    assert Post.objects.get(title="Undated published post").status == Post.Status.DRAFT
+    first_line = report.splitlines()[0]
+    assert first_line == (
+        "WordPress import of wordpress-undated.xml. 1 published post(s) without a date were kept as "
+        "drafts (WordPress would publish them, dated at the import): publish them with a date.")
+
+
+def test_an_item_whose_wp_prefix_is_foreign_is_skipped_with_a_warning(run_command):
+    report = run_command("import_wordpress", DATA / "wordpress-foreign-prefix.xml")
+    assert list(Post.objects.values_list("title", flat=True)) == ["Real post"]
+    assert "1 items without WordPress fields" in report
+    assert ("The item “Foreign item” has no WordPress fields (its wp: prefix names "
+            "http://example.com/not-wordpress/): skipped, as WordPress does.") in report
+
+
+def test_an_export_of_only_authors_and_terms_brings_the_tags_and_reports_the_rest(run_command):
+    report = run_command("import_wordpress", DATA / "wordpress-terms-only.xml")
+    assert set(Tag.objects.values_list("name", flat=True)) == {"Travel", "Norway", "Bergen", "Fjords", "Rain"}
+    assert "tags                              5" in report
+    assert "Categories with a parent (tags here are flat" in report
+    assert "  Travel › Norway\n" in report and "  Travel › Norway › Bergen\n" in report
+    assert "2 authors without a post in the export (not created)" in report
+    assert "Authors without a post in the export, not created: ann, nobody." in report
+    assert "1 other WordPress terms (nav_menu)" in report
+    assert not Post.objects.exists() and not get_user_model().objects.exists()
