@@ -50,6 +50,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
                         form.cleaned_data["file"],
                         platform=form.cleaned_data["platform"],
                         dry_run=form.cleaned_data["dry_run"],
+                        recover=form.cleaned_data["recover"],
                         by=request.user,
                     )
                 except (BadFile, ImportFailed) as error:

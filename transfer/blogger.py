@@ -32,6 +32,7 @@ from transfer.sources import (
     clip,
     in_range,
     legacy_path,
+    note_faults,
     parse_iso_datetime,
     valid_email,
     valid_url,
@@ -48,7 +49,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
 _JUMP_BREAK = re.compile(r"<a\s+name=[\"']more[\"']\s*>\s*</a>|<!--more-->", re.IGNORECASE)
 
 
-def read_blogger(data, *, name):
+def read_blogger(data, *, name, recover=False):
     """The blogs in a Blogger export's bytes (an Atom file, or a Takeout zip of them)."""
     if is_zip(data):
         files = xml_files_in_zip(
@@ -60,12 +61,13 @@ def read_blogger(data, *, name):
                 f"{name} is a zip archive without a Blogger feed in it (Takeout puts one "
                 "at Takeout/Blogger/Blogs/<blog name>/feed.atom)."
             )
-        return [_read_feed(content, name=f"{name} ({member})") for member, content in feeds]
-    return [_read_feed(data, name=name)]
+        return [_read_feed(content, name=f"{name} ({member})", recover=recover) for member, content in feeds]
+    return [_read_feed(data, name=name, recover=recover)]
 
 
-def _read_feed(data, *, name):
-    root = parse_xml(data, name=name)
+def _read_feed(data, *, name, recover=False):
+    faults = []
+    root = parse_xml(data, name=name, recover=recover, faults=faults)
     if root.tag == "rss":
         raise BadFile(
             f"{name} is an RSS file (a WordPress export?), not a Blogger export. "
@@ -84,7 +86,9 @@ def _read_feed(data, *, name):
             f"{name} is an Atom feed but not a Blogger export: none of its "
             f"{len(entries)} entries is marked as a Blogger post or comment."
         )
-    return reader.read()
+    blog = reader.read()
+    note_faults(blog, faults)
+    return blog
 
 
 def _kind(entry):

@@ -15,3 +15,8 @@ class ImportForm(forms.Form):
         required=False, label="Dry run",
         help_text="Only report what would be created, updated and skipped; save nothing.",
     )
+    recover = forms.BooleanField(
+        required=False, label="Recover",
+        help_text="Read a file that is not well-formed XML as far as it can be, and list what "
+        "could not be read (WordPress's importer reads such files too).",
+    )

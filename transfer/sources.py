@@ -194,6 +194,14 @@ def in_range(moment, *, what, raw, warnings):
     return fitted
 
 
+def note_faults(blog, faults):
+    """What a recovering read of a file that is not well-formed XML could not read."""
+    if faults:
+        blog.skipped["places in the file that are not well-formed XML (read past with --recover)"] += len(faults)
+        blog.warnings.append("The file is not well-formed XML; what could be read was read. Not read: "
+                             + "; ".join(faults[:20]) + ("; …" if len(faults) > 20 else "") + ".")
+
+
 def parse_iso_datetime(value):
     """An aware datetime from ISO 8601 as Blogger writes it (offset or Z, milliseconds)."""
     value = (value or "").strip()

@@ -24,7 +24,7 @@ def detect_platform(data, *, name):
     )
 
 
-def import_upload(upload, *, platform="", dry_run=False, by=None):
+def import_upload(upload, *, platform="", dry_run=False, recover=False, by=None):
     """Import an UploadedFile; BadFile or ImportFailed (nothing saved) when it cannot be."""
     name = upload.name
     data = read_upload(upload, name=name)
@@ -32,7 +32,7 @@ def import_upload(upload, *, platform="", dry_run=False, by=None):
         data = as_utf8(data, name=name)  # so that the platform can be told in any encoding
     platform = platform or detect_platform(data, name=name)
     if platform == Platform.WORDPRESS:
-        blogs = [read_wordpress(data, name=name)]
+        blogs = [read_wordpress(data, name=name, recover=recover)]
     else:
-        blogs = read_blogger(data, name=name)
+        blogs = read_blogger(data, name=name, recover=recover)
     return import_blogs(blogs, platform=platform, file_name=name, dry_run=dry_run, by=by)

@@ -26,6 +26,7 @@ from transfer.sources import (
     clip,
     in_range,
     legacy_path,
+    note_faults,
     parse_iso_datetime,
     valid_email,
     valid_url,
@@ -55,12 +56,15 @@ SKIPPED_TYPES = {
 }
 
 
-def read_wordpress(data, *, name):
-    """The blog in a WXR file's bytes; BadFile when it is not one, or not safe to read."""
+def read_wordpress(data, *, name, recover=False):
+    """The blog in a WXR file's bytes; BadFile when it is not one, or not safe to read.
+
+    With `recover`, a file that is not well-formed XML is read as far as it can be."""
     if is_zip(data):
         raise BadFile(f"{name} is a zip archive; a WordPress export is one .xml file "
                       "(unzip it first, or use import_blogger for a Blogger Takeout zip).")
-    root = parse_xml(data, name=name)
+    faults = []
+    root = parse_xml(data, name=name, recover=recover, faults=faults)
     if root.tag == "atom:feed":
         raise BadFile(
             f"{name} is an Atom feed (a Blogger export?), not a WordPress export. "
@@ -75,7 +79,9 @@ def read_wordpress(data, *, name):
         )
     if not re.fullmatch(r"1\.\d+", version):
         raise BadFile(f"{name} is a WXR version {version} export; versions 1.0 to 1.2 can be read.")
-    return _WordPressReader(channel, name).read()
+    blog = _WordPressReader(channel, name).read()
+    note_faults(blog, faults)
+    return blog
 
 
 def _gmt(value):

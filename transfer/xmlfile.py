@@ -10,12 +10,14 @@ import codecs
 import io
 import re
 import zipfile
+from xml.etree import ElementTree
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml import ElementTree as SafeElementTree
 from defusedxml import ExternalReferenceForbidden
 from django.conf import settings
+from lxml import etree
 
 # Larger files are refused with a clear message rather than exhausting the server's memory.
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -133,11 +135,18 @@ def _recode(data, encoding, label, *, name):
     return decoded.encode("utf-8")
 
 
-def parse_xml(data, *, name):
-    """The root element of `data` (bytes), with short tag names; BadFile when unsafe or broken."""
+def parse_xml(data, *, name, recover=False, faults=None):
+    """The root element of `data` (bytes), with short tag names; BadFile when unsafe or broken.
+
+    With `recover`, XML that is not well-formed is read as far as a tolerant parser can
+    (what WordPress's own importer does with such files), and what it could not read is
+    appended to `faults` as messages with their line and column.
+    """
     if not data.strip():
         raise BadFile(f"{name} is empty.")
     data = as_utf8(data, name=name)
+    if recover:
+        return _shorten(_recovered(data, name=name, faults=faults if faults is not None else []))
     try:
         root = SafeElementTree.fromstring(data, forbid_dtd=True)
     except DTDForbidden:
@@ -170,7 +179,119 @@ def parse_xml(data, *, name):
         hint = " The file ends too early: was the download or upload cut short?" if truncated else ""
         raise BadFile(
             f"{name} is not well-formed XML ({problem}, line {line}, column {column + 1}).{hint}"
+            " The recover option (--recover) reads what it can of such a file."
         ) from None
+    return _shorten(root)
+
+
+_ITEM = re.compile(rb"<item[\s>].*?</item\s*>", re.DOTALL)
+_CDATA_FIELD = re.compile(rb"(<([\w:.-]+)(?:\s[^>]*)?>\s*)<!\[CDATA\[(.*?)\]\]>(\s*</\2\s*>)", re.DOTALL)
+_START_TAG_NAMES = re.compile(rb"</?([A-Za-z_][\w.-]*):[\w.-]+")
+_NAMESPACE_DECLARATION = re.compile(rb"\sxmlns:([\w.-]+)\s*=\s*([\"'])(.*?)\2")
+
+
+def _recovered(data, *, name, faults):
+    """The file read piece by piece, as WordPress's importer reads a file its XML parser
+    refuses: the channel's own fields, then each <item>. A piece that is not well-formed
+    is repaired where the fault is a known one (a raw `]]>` inside CDATA, a prefix never
+    declared), else read by lxml's tolerant parser; each fault is listed in `faults`.
+    DTDs and entities are refused outright, as in strict mode.
+    """
+    head = data[:1_000_000].upper()
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise BadFile(
+            f"{name} declares a DTD or XML entities (<!DOCTYPE ...>). Blog exports never do, "
+            "and it is how entity bombs and external entities get in, so the file was refused."
+        )
+    opening = re.search(rb"<(rss|feed)[\s>][^>]*>", data)
+    if opening is None:
+        raise BadFile(f"{name} could not be read even with the recover option: it has no <rss> or <feed>.")
+    declared = {prefix: uri for prefix, _, uri in _NAMESPACE_DECLARATION.findall(opening.group())}
+    items = list(_ITEM.finditer(data))
+    if opening.group(1) == b"feed" or not items:
+        return _tolerant(data, name=name, faults=faults, line=1)
+    channel_end = items[0].start()
+    root = _piece(data[:channel_end] + b"</channel></rss>", name=name, faults=faults, declared=declared, line=1)
+    channel = root.find("channel") if root.tag == "rss" else None
+    if channel is None:
+        raise BadFile(f"{name} could not be read even with the recover option: no <rss><channel>.")
+    wrapper = opening.group() + b"<channel>"
+    for match in items:
+        line = data.count(b"\n", 0, match.start()) + 1
+        # Lines counted from the item's first line in the file.
+        piece = _piece(wrapper + match.group() + b"</channel></rss>", name=name, faults=faults,
+                       declared=declared, line=line - wrapper.count(b"\n"))
+        found = piece.find("channel/item")
+        if found is None:
+            faults.append(f"line {line}: an item that could not be read at all")
+            continue
+        channel.append(found)
+    return root
+
+
+def _piece(data, *, name, faults, declared, line):
+    """One piece of the file, strictly parsed if it can be, else repaired or read tolerantly."""
+    repairs = []
+    undeclared = sorted({prefix.decode("ascii", "replace") for prefix in _START_TAG_NAMES.findall(data)}
+                        - {prefix.decode("ascii", "replace") for prefix in declared} - {"xml", "xmlns"})
+    if undeclared:
+        declarations = "".join(f' xmlns:{prefix}="urn:undeclared:{prefix}"' for prefix in undeclared)
+        data = re.sub(rb"^(\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed))",
+                      lambda match: match.group(1) + declarations.encode(), data, count=1, flags=re.DOTALL)
+        repairs.append(f"the prefix(es) {', '.join(undeclared)} used without a declaration")
+    try:
+        root = SafeElementTree.fromstring(data, forbid_dtd=True)
+    except ParseError:
+        repaired = _CDATA_FIELD.sub(
+            lambda match: match.group(1) + b"<![CDATA[" + match.group(3).replace(b"]]>", b"]]]]><![CDATA[>")
+            + b"]]>" + match.group(4), data)
+        try:
+            root = SafeElementTree.fromstring(repaired, forbid_dtd=True)
+            repairs.append("“]]>” inside a CDATA section")
+        except ParseError:
+            root = _tolerant(data, name=name, faults=faults, line=line)
+    except DefusedXmlException as error:
+        raise BadFile(f"{name} was refused as unsafe XML: {error}.") from None
+    # A repaired piece's line: the first of the item (or of the file) it is in.
+    at_line = line + (data.count(b"\n", 0, data.find(b"<item")) if b"<item" in data else 0)
+    for repair in repairs:
+        faults.append(f"line {at_line}: {repair} (read as meant)")
+    return root
+
+
+def _tolerant(data, *, name, faults, line):
+    """What lxml's recovering parser reads of `data`, as ElementTree elements."""
+    parser = etree.XMLParser(recover=True, resolve_entities=False, load_dtd=False, no_network=True,
+                             remove_comments=True, remove_pis=True, huge_tree=False)
+    try:
+        tree = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        raise BadFile(f"{name} could not be read even with the recover option ({error}).") from None
+    faults.extend(f"line {line + entry.line - 1}, column {entry.column}: {entry.message}"
+                  for entry in parser.error_log)
+    if tree is None:
+        raise BadFile(f"{name} could not be read even with the recover option: no element in it.")
+    # ElementTree elements, so that the readers see one kind of tree; entities left
+    # unexpanded (lxml keeps them as nodes) are dropped, their tails kept.
+    root = ElementTree.Element(tree.tag, dict(tree.attrib))
+    root.text = tree.text
+    pending = [(tree, root)]
+    while pending:
+        source, target = pending.pop()
+        for node in source:
+            if not isinstance(node.tag, str):
+                if len(target):
+                    target[-1].tail = (target[-1].tail or "") + (node.tail or "")
+                else:
+                    target.text = (target.text or "") + (node.tail or "")
+                continue
+            copy = ElementTree.SubElement(target, node.tag, dict(node.attrib))
+            copy.text, copy.tail = node.text, node.tail
+            pending.append((node, copy))
+    return root
+
+
+def _shorten(root):
     cache = {}
     for element in root.iter():
         element.tag = _short_tag(element.tag, cache)

@@ -6,6 +6,8 @@ from datetime import timezone as dt_timezone
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import CommandError
 
 from blog.models import Post, Tag
 from comments.models import Comment
@@ -96,3 +98,47 @@ def test_an_export_of_only_authors_and_terms_brings_the_tags_and_reports_the_res
     assert "Authors without a post in the export, not created: ann, nobody." in report
     assert "1 other WordPress terms (nav_menu)" in report
     assert not Post.objects.exists() and not get_user_model().objects.exists()
+
+
+NOT_WELL_FORMED = DATA / "wordpress-not-well-formed.xml"
+
+
+def test_a_file_that_is_not_well_formed_is_refused_by_default_with_where(run_command):
+    with pytest.raises(CommandError) as refused:
+        run_command("import_wordpress", NOT_WELL_FORMED)
+    # Line 16 is the post body with a raw "]]>" inside its CDATA section.
+    assert "is not well-formed XML (mismatched tag, line 16, column 53)" in str(refused.value)
+    assert "--recover" in str(refused.value)
+    assert not Post.objects.exists()
+
+
+def test_recover_reads_what_it_can_and_lists_what_it_could_not(run_command):
+    report = run_command("import_wordpress", NOT_WELL_FORMED, "--recover")
+    titles = set(Post.objects.values_list("title", flat=True))
+    assert titles == {"Code sample", "Undeclared prefix", "Stray tag", "Well-formed post"}
+    assert "places in the file that are not well-formed XML (read past with --recover)" in report
+    assert "Not read: line 12: “]]>” inside a CDATA section (read as meant)" in report
+    assert "line 24: the prefix(es) media used without a declaration (read as meant)" in report
+    assert "line 48, column 6: Opening and ending tag mismatch: item" in report
+    code = Post.objects.get(title="Code sample")
+    assert "if (a[b[0]]&gt; 1)" in code.body_html
+
+
+@pytest.mark.parametrize("hostile", [
+    '<!DOCTYPE rss [<!ENTITY lol "lol">]>',
+    '<!DOCTYPE rss SYSTEM "file:///etc/passwd">',
+])
+def test_recover_still_refuses_dtds_and_entities(run_command, write_file, hostile):
+    content = NOT_WELL_FORMED.read_text().replace("?>\n", f"?>\n{hostile}\n", 1)
+    with pytest.raises(CommandError, match="declares a DTD or XML entities"):
+        run_command("import_wordpress", write_file(content), "--recover")
+    assert not Post.objects.exists()
+
+
+def test_the_upload_page_offers_recover(admin_client):
+    content = NOT_WELL_FORMED.read_bytes()
+    response = admin_client.post("/admin/transfer/importrun/upload/",
+                                 {"file": SimpleUploadedFile("blog.xml", content), "recover": "on"})
+    assert response.status_code == 200
+    assert "inside a CDATA section (read as meant)" in response.content.decode()
+    assert Post.objects.filter(title="Well-formed post").exists()

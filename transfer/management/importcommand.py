@@ -11,7 +11,7 @@ from transfer.xmlfile import BadFile, read_upload
 class ImportCommand(BaseCommand):
     platform = None  # a SourceRecord.Platform value
 
-    def read(self, data, *, name):
+    def read(self, data, *, name, recover=False):
         """The SourceBlogs in the file's bytes (BadFile when it is not an export we read)."""
         raise NotImplementedError
 
@@ -21,13 +21,18 @@ class ImportCommand(BaseCommand):
             "--dry-run", action="store_true",
             help="Report what would be created, updated and skipped, and save nothing.",
         )
+        parser.add_argument(
+            "--recover", action="store_true",
+            help="Read a file that is not well-formed XML as far as it can be (as WordPress's "
+            "importer does) and list what could not be read. DTDs and entities are still refused.",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
         try:
             with path.open("rb") as file:
                 data = read_upload(file, name=path.name)
-            blogs = self.read(data, name=path.name)
+            blogs = self.read(data, name=path.name, recover=options["recover"])
             report = import_blogs(
                 blogs, platform=self.platform, file_name=path.name, dry_run=options["dry_run"],
                 progress=options["verbosity"] > 0,

@@ -11,5 +11,5 @@ class Command(ImportCommand):
     )
     platform = SourceRecord.Platform.BLOGGER
 
-    def read(self, data, *, name):
-        return read_blogger(data, name=name)
+    def read(self, data, *, name, recover=False):
+        return read_blogger(data, name=name, recover=recover)

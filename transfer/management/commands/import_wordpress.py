@@ -10,5 +10,5 @@ class Command(ImportCommand):
     )
     platform = SourceRecord.Platform.WORDPRESS
 
-    def read(self, data, *, name):
-        return [read_wordpress(data, name=name)]
+    def read(self, data, *, name, recover=False):
+        return [read_wordpress(data, name=name, recover=recover)]
