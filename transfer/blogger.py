@@ -14,7 +14,6 @@ import re
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
-from django.utils import timezone
 from django.utils.text import slugify
 
 from blog.models import Post
@@ -168,7 +167,7 @@ class _Reader:
                 # A date of its own for every import, so that importing again changes nothing.
                 comment.created_at = post_dates.get(comment.post_key) or self.feed_date
                 self.blog.warnings.append(f"Blogger comment {comment.key} has no valid date: dated "
-                                          f"{comment.created_at:%Y-%m-%d %H:%M} UTC, as its post or the export.")
+                                          f"{comment.created_at.astimezone(dt_timezone.utc):%Y-%m-%d %H:%M} UTC, as its post or the export.")
             self.blog.comments.append(comment)
         return self.blog
 
@@ -249,8 +248,6 @@ class _Reader:
         raw_date = text(entry, "atom:published") or text(entry, "blogger:created")
         created_at = in_range(parse_iso_datetime(raw_date), what=f"Blogger comment {key}", raw=raw_date,
                               warnings=self.blog.warnings)
-        if created_at is None:
-            pass  # dated as its post once every post is read
         url = valid_url(uri)
         if uri and not url:
             data["author_uri"] = uri

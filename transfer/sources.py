@@ -7,7 +7,7 @@ dates are aware datetimes, and each object keeps its id in the source.
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from datetime import timezone as dt_timezone
 from urllib.parse import unquote, urlsplit
@@ -239,7 +239,7 @@ def _clean_object(thing):
     removed = 0
     for spec in fields(thing):
         value = getattr(thing, spec.name)
-        if isinstance(value, (str, list, dict)) and not is_dataclass(value):
+        if isinstance(value, (str, list, dict)):
             cleaned, number = _without_controls(value)
             if number:
                 setattr(thing, spec.name, cleaned)

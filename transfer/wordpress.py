@@ -387,7 +387,7 @@ class _WordPressReader:
             # A date of its own for every import, so that importing again changes nothing.
             created_at = post.published_at or self.export_date
             self.warn(f"Comment {comment_id} has no date: dated as its "
-                      f"{'post' if post.published_at else 'export'}, {created_at:%Y-%m-%d %H:%M} UTC.")
+                      f"{'post' if post.published_at else 'export'}, {created_at.astimezone(dt_timezone.utc):%Y-%m-%d %H:%M} UTC.")
         content = text(element, "wp:comment_content")
         meta = _meta(element, "wp:commentmeta")
         if MARKDOWN_META in meta:

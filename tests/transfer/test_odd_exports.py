@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from blog.models import Post, Tag
 from comments.models import Comment
-from tests.transfer.conftest import DATA
+from tests.transfer.conftest import BLOGGER_CLASSIC, DATA
 from transfer.models import LegacyURL
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +142,14 @@ def test_the_upload_page_offers_recover(admin_client):
     assert response.status_code == 200
     assert "inside a CDATA section (read as meant)" in response.content.decode()
     assert Post.objects.filter(title="Well-formed post").exists()
+
+
+def test_a_blogger_comment_without_a_date_is_dated_as_its_post(run_command, write_file):
+    content = BLOGGER_CLASSIC.read_text().replace(
+        "<published>2013-04-11T10:00:00.000+01:00</published>", "<published>not a date</published>")
+    report = run_command("import_blogger", write_file(content))
+    post = Post.objects.get()
+    assert post.comments.filter(created_at=post.published_at).count() == 1
+    assert "Blogger comment 7752913446380210987 has no valid date: dated 2013-04-10 12:00 UTC" in report
+    again = run_command("import_blogger", write_file(content))
+    assert "comments                          0          0          3" in again
