@@ -251,6 +251,7 @@ class _Importer:
         report.category_paths += self.blog.category_paths
         for warning in self.blog.warnings:
             report.warn(warning)
+        self.posts.update(self.blog.known_posts)
         self.records = {
             (record.kind, record.source_id): record
             for record in SourceRecord.objects.filter(platform=self.blog.platform, site=self.blog.site)

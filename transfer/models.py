@@ -26,6 +26,7 @@ class SourceRecord(models.Model):
     class Platform(models.TextChoices):
         BLOGGER = "blogger", "Blogger"
         WORDPRESS = "wordpress", "WordPress"
+        DISQUS = "disqus", "Disqus"
 
     class Kind(models.TextChoices):
         AUTHOR = "author", "Author"

@@ -95,6 +95,8 @@ class SourceBlog:
     # Tags and categories of the export whether a post uses them or not, and the categories
     # that had a parent, as "Travel › Norway" (tags here are flat).
     extra_tags: list = field(default_factory=list)
+    # Posts already here that comments of the export belong to (a Disqus thread's post).
+    known_posts: dict = field(default_factory=dict)
     category_paths: list = field(default_factory=list)
 
 

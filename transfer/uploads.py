@@ -1,6 +1,7 @@
 """Importing an uploaded file: which platform wrote it, then the same import as the commands."""
 
 from transfer.blogger import read_blogger
+from transfer.disqus import read_disqus
 from transfer.importing import import_blogs
 from transfer.models import SourceRecord
 from transfer.wordpress import read_wordpress
@@ -18,9 +19,11 @@ def detect_platform(data, *, name):
         return Platform.WORDPRESS
     if b"<feed" in head:
         return Platform.BLOGGER
+    if b"<disqus" in head:
+        return Platform.DISQUS
     raise BadFile(
-        f"{name} is neither a WordPress export (WXR) nor a Blogger export (Atom backup, "
-        "Takeout feed.atom or zip)."
+        f"{name} is neither a WordPress export (WXR), a Blogger export (Atom backup, "
+        "Takeout feed.atom or zip) nor a Disqus export."
     )
 
 
@@ -33,6 +36,8 @@ def import_upload(upload, *, platform="", dry_run=False, recover=False, by=None)
     platform = platform or detect_platform(data, name=name)
     if platform == Platform.WORDPRESS:
         blogs = [read_wordpress(data, name=name, recover=recover)]
+    elif platform == Platform.DISQUS:
+        blogs = [read_disqus(data, name=name, recover=recover)]
     else:
         blogs = read_blogger(data, name=name, recover=recover)
     return import_blogs(blogs, platform=platform, file_name=name, dry_run=dry_run, by=by)

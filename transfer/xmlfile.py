@@ -37,6 +37,8 @@ NAMESPACES = {
     "http://purl.org/rss/1.0/modules/content/": "content",
     "http://purl.org/dc/elements/1.1/": "dc",
     "http://wellformedweb.org/CommentAPI/": "wfw",
+    "http://disqus.com": "disqus",
+    "http://disqus.com/disqus-internals": "dsq",
 }
 _WORDPRESS_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/1\.\d+/(excerpt/)?$")
 
