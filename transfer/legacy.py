@@ -21,7 +21,7 @@ def query_path(request):
         return None
     for key in QUERY_KEYS:
         value = request.GET.get(key, "")
-        if value.isdigit() and len(value) < 20:
+        if value.isascii() and value.isdigit() and len(value) < 20:
             return f"{folder}?{key}={int(value)}"
     return None
 
@@ -52,7 +52,7 @@ def find_post(paths):
 def target_url(post, request):
     """The post's permalink, or a comment's when Blogger's `?showComment=<ms>` names one."""
     shown = request.GET.get("showComment", "")
-    if shown.isdigit() and len(shown) <= 15:
+    if shown.isascii() and shown.isdigit() and len(shown) <= 15:
         moment = datetime.fromtimestamp(int(shown) / 1000, tz=dt_timezone.utc)
         comment = post.comments.visible().filter(created_at=moment).first()
         if comment is not None:

@@ -109,3 +109,9 @@ def test_an_old_address_added_by_hand_must_be_a_path(admin_client, make_post):
     assert response.status_code == 200
     assert "starts with “/”" in response.content.decode()
     assert not LegacyURL.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["p=²", "p=١٢٣", "showComment=²", "page_id=" + "9" * 40])
+def test_digits_that_are_not_ascii_are_no_post_number(client, old_post, query):
+    assert client.get(f"/blog/?{query}").status_code == 404
+    assert client.get(f"/?{query}").status_code == 200
