@@ -26,6 +26,55 @@ def _empty_cache():
     cache.clear()
 
 
+# Transactional tests (the browser tests, whose live server's thread must see the test's
+# rows, and the worker tests, whose worker is another process) leave Django to empty every
+# table after them, rows made by data migrations (the Authors, Editors and Moderators
+# groups) included. pytest-django's serialized_rollback cannot bring them back for browser
+# tests: while Playwright's sync API runs, Django finds a running event loop and hands out a
+# different connection object from the one that holds the serialized copy. So the rows are
+# copied once, by natural keys (permissions are recreated after each flush with new ids),
+# before any test runs, and put back at the start of each test that finds them gone.
+_BUILT_IN = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migration_rows(request):
+    if not any(item.get_closest_marker("django_db") for item in request.session.items):
+        return [], ""
+    from django.apps import apps
+    from django.core import serializers
+
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        models = [
+            model for model in apps.get_models()
+            if model._meta.label_lower not in _BUILT_IN and model._default_manager.exists()
+        ]
+        rows = [row for model in models for row in model._default_manager.all()]
+        return models, serializers.serialize("json", rows, use_natural_foreign_keys=True)
+
+
+@pytest.fixture(autouse=True)
+def _restore_migration_rows(request, _migration_rows):
+    models, data = _migration_rows
+    if not models or not _is_transactional(request):
+        return
+    from django.core import serializers
+
+    request.getfixturevalue("transactional_db")
+    if not any(model._default_manager.exists() for model in models):
+        for row in serializers.deserialize("json", data):
+            row.save()
+
+
+def _is_transactional(request):
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        (marker is not None and marker.kwargs.get("transaction", False))
+        or {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+
+
 @pytest.fixture
 def make_user(django_user_model):
     def make(username=None, *, groups=(), is_staff=False, password="correct horse battery", **fields):

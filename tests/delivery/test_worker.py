@@ -28,7 +28,6 @@ def test_comments_made_while_the_mail_server_is_down_are_all_emailed_once_it_is_
     client, mail_server, start_worker, django_user_model, make_user, make_post, make_comment,
     post_comment,
 ):
-    # No groups: a browser test before this one may have flushed the migrations' rows.
     moderator = django_user_model.objects.create_superuser("moderator", "mod@example.org", "pw")
     ada = make_user("ada", email="ada@example.org")
     post = make_post(author=ada, title="Engines")

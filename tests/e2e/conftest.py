@@ -76,40 +76,6 @@ def _time_limit():
     signal.signal(signal.SIGALRM, previous)
 
 
-# Browser tests need a transactional database (the live server's thread must see the
-# test's rows), which Django empties after each test, rows made by data migrations (the
-# Authors and Moderators groups) included. pytest-django's serialized_rollback cannot bring
-# them back here: while Playwright's sync API runs, Django finds a running event loop and
-# hands out a different connection object from the one that holds the serialized copy.
-# So the rows are kept here, by natural keys (permissions are recreated after each flush
-# with new ids), and put back at the start of each browser test that finds them gone.
-_BUILT_IN = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
-
-
-@pytest.fixture(scope="session")
-def _migration_rows(django_db_setup, django_db_blocker):
-    from django.apps import apps
-    from django.core import serializers
-
-    with django_db_blocker.unblock():
-        models = [
-            model for model in apps.get_models()
-            if model._meta.label_lower not in _BUILT_IN and model._default_manager.exists()
-        ]
-        rows = [row for model in models for row in model._default_manager.all()]
-        return models, serializers.serialize("json", rows, use_natural_foreign_keys=True)
-
-
-@pytest.fixture(autouse=True)
-def _restore_migration_rows(_migration_rows, transactional_db):
-    from django.core import serializers
-
-    models, data = _migration_rows
-    if models and not any(model._default_manager.exists() for model in models):
-        for row in serializers.deserialize("json", data):
-            row.save()
-
-
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
