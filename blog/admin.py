@@ -1,10 +1,15 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from blog import images, pagecache
+from blog.admin_lists import PostActionsMixin, PostStateFilter, TagActionsMixin, WriterFilter
 from blog.admin_studio import AutosaveAdminMixin, PreviewLinksAdminMixin, RevisionsAdminMixin
 from blog.models import AuthorProfile, Post, Tag
 from blog.text import RefuseControlCharactersAdminMixin
@@ -72,6 +77,7 @@ class TagChoiceField(forms.ModelMultipleChoiceField):
 
 @admin.register(Post)
 class PostAdmin(
+    PostActionsMixin,
     RevisionsAdminMixin,
     PreviewLinksAdminMixin,
     AutosaveAdminMixin,
@@ -80,8 +86,8 @@ class PostAdmin(
     ChangesPagesMixin,
     admin.ModelAdmin,
 ):
-    list_display = ["title", "author", "status", "published_at", "updated_at"]
-    list_filter = ["status", "tags", "author"]
+    list_display = ["title", "author", "state", "published_at", "updated_at"]
+    list_filter = [PostStateFilter, "tags", ("author", WriterFilter)]
     search_fields = ["title", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
@@ -124,10 +130,63 @@ class PostAdmin(
 
 
 @admin.register(Tag)
-class TagAdmin(RefuseControlCharactersAdminMixin, ChangesPagesMixin, admin.ModelAdmin):
-    list_display = ["name", "slug"]
+class TagAdmin(TagActionsMixin, RefuseControlCharactersAdminMixin, ChangesPagesMixin, admin.ModelAdmin):
+    """Anyone who writes creates tags; the tag rule (`TagQuerySet.editable_by`) says who may
+    rename, re-slug, merge or delete one. A tag someone may not change opens read-only, with
+    the reason; a change or deletion sent anyway is refused with it."""
+
+    list_display = ["name", "slug", "post_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "old_addresses"]
+    readonly_fields = ["old_addresses"]
+
+    REFUSAL = (
+        "“{tag}” is used by other authors' posts: only editors may rename, re-slug, merge or "
+        "delete it. You may still add it to your posts."
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(post_count=Count("posts"))
+
+    @admin.display(description="posts", ordering="post_count")
+    def post_count(self, tag):
+        return tag.post_count
+
+    @admin.display(description="old addresses that redirect here")
+    def old_addresses(self, tag):
+        slugs = tag.redirects.order_by("old_slug").values_list("old_slug", flat=True) if tag.pk else []
+        return ", ".join(reverse("blog:tag-detail", kwargs={"slug": slug}) for slug in slugs) or "(none)"
+
+    def rule_refuses(self, request, tag):
+        """Whether the tag rule alone stands between the person and changing `tag`."""
+        return super().has_change_permission(request, tag) and not tag.can_be_edited_by(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.can_be_edited_by(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.can_be_edited_by(request.user))
+
+    def refused(self, request, tag):
+        self.message_user(request, self.REFUSAL.format(tag=tag), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:blog_tag_change", args=[tag.pk]))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        tag = self.get_object(request, unquote(object_id)) if object_id else None
+        if tag is not None and self.rule_refuses(request, tag):
+            if request.method == "POST":
+                return self.refused(request, tag)
+            extra_context = {**(extra_context or {}), "tag_rule_refusal": self.REFUSAL.format(tag=tag)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        tag = self.get_object(request, unquote(object_id))
+        if tag is not None and super().has_delete_permission(request, tag) and not tag.can_be_edited_by(request.user):
+            return self.refused(request, tag)
+        return super().delete_view(request, object_id, extra_context)
 
 
 class AuthorProfileForm(forms.ModelForm):

@@ -3,8 +3,11 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -15,9 +18,45 @@ from blog import text as text_rules
 from blog.search import SearchResults
 
 
+class TagQuerySet(models.QuerySet):
+    def with_published_posts(self):
+        """Tags that have published posts, each with how many (`post_count`), by name."""
+        return (
+            self.filter(posts__in=Post.objects.published())
+            .annotate(post_count=Count("posts"))
+            .order_by("name")
+        )
+
+    def editable_by(self, user):
+        """Tags a user may rename, re-slug, merge or delete.
+
+        A tag belongs to every post that has it: renaming one changes other authors'
+        posts and a new slug moves its page. So editors (`blog.change_others_posts`) and
+        superusers may change any tag; anyone else with the permission to change tags,
+        only those no other author's post uses. Creating and attaching tags is not
+        limited by this rule.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser or user.has_perm("blog.change_others_posts"):
+            return self
+        if not user.has_perm("blog.change_tag"):
+            return self.none()
+        used_by_others = Post.tags.through.objects.filter(tag=OuterRef("pk")).exclude(post__author=user)
+        return self.filter(~Exists(used_by_others))
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True, blank=True)
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text="The tag's address, /tags/slug/. Changing it leaves a redirect from the old one.",
+    )
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -28,7 +67,22 @@ class Tag(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = self._unique_slug()
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            stored_slug = Tag.objects.filter(pk=self.pk).values_list("slug", flat=True).first() if self.pk else None
+            super().save(*args, **kwargs)
+            if stored_slug != self.slug:
+                self._answer_for([stored_slug] if stored_slug else [])
+
+    def _answer_for(self, old_slugs):
+        """The tag's pages now answer at its slug; `old_slugs` lead to it (TagRedirect)."""
+        # A slug a tag has now is no longer an old one: the live tag's page wins.
+        TagRedirect.objects.filter(old_slug=self.slug).delete()
+        TagRedirect.objects.bulk_create(
+            [TagRedirect(old_slug=slug, tag=self) for slug in old_slugs if slug != self.slug],
+            update_conflicts=True,
+            unique_fields=["old_slug"],
+            update_fields=["tag"],
+        )
 
     def _unique_slug(self):
         # "C" and "C++" both slugify to "c": the later one gets "c-2".
@@ -42,6 +96,42 @@ class Tag(models.Model):
     def get_absolute_url(self):
         return reverse("blog:tag-detail", kwargs={"slug": self.slug})
 
+    def can_be_edited_by(self, user):
+        return Tag.objects.editable_by(user).filter(pk=self.pk).exists()
+
+    def merge_into(self, target, *, by):
+        """Move this tag's posts to `target` and delete this tag; its addresses lead to `target`.
+
+        Each post that changes keeps a revision by `by`. Returns the posts that moved.
+        """
+        if target.pk == self.pk:
+            raise ValidationError("A tag cannot be merged into itself.")
+        with transaction.atomic():
+            posts = list(self.posts.all())
+            for post in posts:
+                with revisions.saving(by, f"Tag “{self}” merged into “{target}”."):
+                    post.tags.add(target)
+                    post.tags.remove(self)
+                    post.save()
+            old_slugs = [self.slug, *self.redirects.values_list("old_slug", flat=True)]
+            self.delete()
+            target._answer_for(old_slugs)
+        return posts
+
+
+class TagRedirect(models.Model):
+    """A slug a tag had before it changed, or a tag merged into another: a 301 to the tag.
+
+    The tag's page and its feeds answer at the old slug with a permanent redirect.
+    """
+
+    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"/tags/{self.old_slug}/ → {self.tag.get_absolute_url()}"
+
 
 class PostQuerySet(models.QuerySet):
     def published(self):
@@ -51,6 +141,17 @@ class PostQuerySet(models.QuerySet):
     def scheduled(self):
         """Published posts not yet due: they appear by themselves when their time comes."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def drafts(self):
+        return self.filter(status=Post.Status.DRAFT)
+
+    def in_state(self, state):
+        """The posts in one of Post.State (draft, scheduled, published), as `post.state` says."""
+        return {
+            Post.State.DRAFT: self.drafts,
+            Post.State.SCHEDULED: self.scheduled,
+            Post.State.PUBLISHED: self.published,
+        }[state]()
 
     def editable_by(self, user):
         """Posts a user may change: all for superusers and editors, their own for authors."""
@@ -76,6 +177,13 @@ class PostQuerySet(models.QuerySet):
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class State(models.TextChoices):
+        """Where a post stands for readers: a published post not yet due is scheduled."""
+
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=200)
@@ -167,8 +275,50 @@ class Post(models.Model):
             and self.published_at <= timezone.now()
         )
 
+    @property
+    def state(self):
+        if self.status == self.Status.DRAFT:
+            return self.State.DRAFT
+        return self.State.PUBLISHED if self.is_published else self.State.SCHEDULED
+
     def can_be_edited_by(self, user):
         return Post.objects.editable_by(user).filter(pk=self.pk).exists()
+
+    def publish_now(self, *, by):
+        """Readers see the post from now on, a revision by `by` recording it.
+
+        A draft or a scheduled post comes out at once; a draft that already has a past
+        date (one unpublished earlier, or back-dated) keeps it, and so its permalink.
+        Raises ValidationError when it is already out or cannot be published as it is.
+        """
+        if self.is_published:
+            raise ValidationError("It is already published.")
+        self.status = self.Status.PUBLISHED
+        if self.published_at is None or self.published_at > timezone.now():
+            self.published_at = timezone.now()
+        self.full_clean()
+        with revisions.saving(by, "Published now."):
+            self.save()
+
+    def unpublish(self, *, by):
+        """Back to draft, a revision by `by` recording it: readers no longer see the post.
+
+        Its date stays, so publishing it again brings it back at the same permalink.
+        """
+        if self.status == self.Status.DRAFT:
+            raise ValidationError("It is already a draft.")
+        self.status = self.Status.DRAFT
+        with revisions.saving(by, "Unpublished (back to draft)."):
+            self.save()
+
+    def add_tag(self, tag, *, by):
+        """Attach `tag`, a revision by `by` recording it; False when the post already has it."""
+        if self.tags.filter(pk=tag.pk).exists():
+            return False
+        with revisions.saving(by, f"Tagged “{tag}”."):
+            self.tags.add(tag)
+            self.save()
+        return True
 
     def get_absolute_url(self):
         if self.published_at is None:
@@ -227,6 +377,23 @@ class AuthorProfile(models.Model):
 
     def get_absolute_url(self):
         return reverse("blog:author-detail", kwargs={"username": self.user.get_username()})
+
+
+def writers():
+    """People who write: anyone with a post, and active staff who may write one.
+
+    "May write" is the permission to add posts, from the Authors or Editors group or
+    given directly, or being a superuser: not the commenters and moderators.
+    """
+    User = get_user_model()
+    add_post = Permission.objects.filter(content_type__app_label="blog", codename="add_post")
+    may_write = (
+        Q(is_superuser=True)
+        | Q(Exists(User.groups.through.objects.filter(user=OuterRef("pk"), group__permissions__in=add_post)))
+        | Q(Exists(User.user_permissions.through.objects.filter(user=OuterRef("pk"), permission__in=add_post)))
+    )
+    has_written = Q(Exists(Post.objects.filter(author=OuterRef("pk"))))
+    return User.objects.filter(has_written | Q(is_active=True, is_staff=True) & may_write)
 
 
 def display_name(user):

@@ -19,7 +19,7 @@ class TagSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return Tag.objects.filter(posts__in=Post.objects.published()).distinct().order_by("slug")
+        return Tag.objects.with_published_posts().order_by("slug")
 
 
 class HomeSitemap(Sitemap):
@@ -33,4 +33,12 @@ class HomeSitemap(Sitemap):
         return reverse(name)
 
 
-sitemaps = {"home": HomeSitemap, "posts": PostSitemap, "tags": TagSitemap}
+class TagIndexSitemap(HomeSitemap):
+    changefreq = "weekly"
+    priority = 0.5
+
+    def items(self):
+        return ["blog:tag-list"]
+
+
+sitemaps = {"home": HomeSitemap, "tag-index": TagIndexSitemap, "posts": PostSitemap, "tags": TagSitemap}

@@ -74,9 +74,22 @@ urlpatterns = [
     re_path(
         r"^preview/shared/(?P<token>[-\w]{43})/$", views.SharedPreviewView.as_view(), name="shared-preview"
     ),
-    re_path(r"^tags/(?P<slug>[-\w]+)/$", views.TagDetailView.as_view(), name="tag-detail"),
-    re_path(r"^tags/(?P<slug>[-\w]+)/feed/rss/$", cached(feeds.TagPostsFeed()), name="tag-feed-rss"),
-    re_path(r"^tags/(?P<slug>[-\w]+)/feed/atom/$", cached(feeds.TagPostsAtomFeed()), name="tag-feed-atom"),
+    path("tags/", views.TagListView.as_view(), name="tag-list"),
+    re_path(
+        r"^tags/(?P<slug>[-\w]+)/$",
+        views.follow_old_tag_slugs(views.TagDetailView.as_view(), "blog:tag-detail"),
+        name="tag-detail",
+    ),
+    re_path(
+        r"^tags/(?P<slug>[-\w]+)/feed/rss/$",
+        views.follow_old_tag_slugs(cached(feeds.TagPostsFeed()), "blog:tag-feed-rss"),
+        name="tag-feed-rss",
+    ),
+    re_path(
+        r"^tags/(?P<slug>[-\w]+)/feed/atom/$",
+        views.follow_old_tag_slugs(cached(feeds.TagPostsAtomFeed()), "blog:tag-feed-atom"),
+        name="tag-feed-atom",
+    ),
     path("authors/<str:username>/", views.AuthorDetailView.as_view(), name="author-detail"),
     path("authors/<str:username>/feed/rss/", cached(feeds.AuthorPostsFeed()), name="author-feed-rss"),
     path("authors/<str:username>/feed/atom/", cached(feeds.AuthorPostsAtomFeed()), name="author-feed-atom"),

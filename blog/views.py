@@ -4,15 +4,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 from django.views.generic.dates import DateDetailView, MonthArchiveView, YearArchiveView
 
 from blog import images, markdown, pagecache
-from blog.models import Post, PreviewLink, Tag, display_name
+from blog.models import Post, PreviewLink, Tag, TagRedirect, display_name
 from blog.ratelimit import rate_limit
 
 
@@ -166,6 +167,40 @@ class TagDetailView(PublishedPostsMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class TagListView(CachedForReadersMixin, ListView):
+    """/tags/: every tag that has published posts, with how many, by name."""
+
+    template_name = "blog/tag_list.html"
+    context_object_name = "tags"
+
+    def get_queryset(self):
+        return Tag.objects.with_published_posts()
+
+    def page_cache_keys(self):
+        return [pagecache.SITE]
+
+
+def follow_old_tag_slugs(view, url_name):
+    """`view` of a tag's address (its page, a feed); a slug the tag had before gets a 301.
+
+    Asked only when the slug names no tag: a tag's own pages cost no query more. The old
+    slug of a tag renamed or merged away leads to the tag's address of the same kind.
+    """
+
+    def view_or_redirect(request, slug, **kwargs):
+        try:
+            return view(request, slug=slug, **kwargs)
+        except Http404:
+            moved = TagRedirect.objects.filter(old_slug=slug).select_related("tag").first()
+            if moved is None:
+                raise
+            url = reverse(url_name, kwargs={"slug": moved.tag.slug})
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+    return view_or_redirect
 
 
 class AuthorDetailView(PublishedPostsMixin, ListView):

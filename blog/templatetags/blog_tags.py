@@ -56,9 +56,4 @@ def archive_months():
 
 def tags_with_counts():
     """Tags that have published posts, with how many."""
-    tags = (
-        Tag.objects.filter(posts__in=Post.objects.published())
-        .annotate(post_count=Count("posts"))
-        .order_by("name")
-    )
-    return {"tags": tags}
+    return {"tags": Tag.objects.with_published_posts()}
