@@ -131,8 +131,6 @@ class AddTagForm(forms.Form):
 
     def clean_tag(self):
         name = " ".join(self.cleaned_data["tag"].split())
-        if not name:
-            raise ValidationError("Give the tag's name.")
         existing = Tag.objects.filter(name=name).first() or Tag.objects.filter(name__iexact=name).first()
         if existing is not None:
             return existing
