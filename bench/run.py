@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -140,6 +141,27 @@ def load_data():
     return json.loads(ours.stdout.strip().splitlines()[-1]), json.loads(peer.stdout.strip().splitlines()[-1])
 
 
+def one_page_database():
+    """A copy of our database whose site settings put a whole thread on one page.
+
+    The number of comments on a page is a site setting kept in the database, so the
+    one-page target reads its own copy rather than an environment variable.
+    """
+    path = WORK / "ours-one-page.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    source, target = sqlite3.connect(WORK / "ours.sqlite3"), sqlite3.connect(path)
+    with target:
+        source.backup(target)
+    source.close()
+    target.close()
+    subprocess.run(
+        [str(OUR_PYTHON), str(ROOT / "manage.py"), "site_settings", "comments_per_page="],
+        env=our_env(SQLITE_PATH=str(path)), check=True, capture_output=True,
+    )
+    return path
+
+
 # In-process.
 
 
@@ -179,7 +201,7 @@ def in_process(our_urls, peer_urls):
     workers = {
         "ours": Worker(OUR_PYTHON, our_env()),
         # The same page with every comment on it, to compare like with like.
-        "ours-one-page": Worker(OUR_PYTHON, our_env(COMMENTS_PER_PAGE="1000000")),
+        "ours-one-page": Worker(OUR_PYTHON, our_env(SQLITE_PATH=str(one_page_database()))),
         "peer": Worker(PEER_PYTHON, peer_env()),
     }
     targets = [

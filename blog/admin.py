@@ -246,3 +246,7 @@ class AuthorProfileAdmin(ChangesPagesMixin, admin.ModelAdmin):
         if form.cleaned_data.get("avatar_upload"):
             obj.avatar = form.cleaned_data["avatar_upload"]
         super().save_model(request, obj, form, change)
+
+
+# The site settings' page (blog/admin_settings.py registers it).
+from blog import admin_settings  # noqa: E402, F401

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -6,6 +5,7 @@ from django.urls import reverse
 from django.utils import feedgenerator
 
 from blog.models import Post, Tag, display_name
+from blog.site import site_settings
 from blog.text import xml_safe
 
 FEED_LENGTH = 20
@@ -45,12 +45,23 @@ class AtomFeed(XmlSafeFeedMixin, feedgenerator.Atom1Feed):
     pass
 
 
-class LatestPostsFeed(Feed):
+class SiteFeed(Feed):
+    """A feed of this site: the site's settings are read with the request, as pages read them."""
+
+    def get_feed(self, obj, request):
+        # The titles below then cost no query where the page cache has read the site's version.
+        site_settings(request)
+        return super().get_feed(obj, request)
+
+
+class LatestPostsFeed(SiteFeed):
     feed_type = RssFeed
-    description = "The latest posts."
 
     def title(self):
-        return settings.SITE_NAME
+        return site_settings().name
+
+    def description(self):
+        return site_settings().description or "The latest posts."
 
     def link(self):
         return reverse("blog:post-index")
@@ -90,7 +101,7 @@ class TagPostsFeed(LatestPostsFeed):
         return get_object_or_404(Tag, slug=slug)
 
     def title(self, tag):
-        return f"{settings.SITE_NAME}: {tag.name}"
+        return f"{site_settings().name}: {tag.name}"
 
     def link(self, tag):
         return tag.get_absolute_url()
@@ -115,7 +126,7 @@ class AuthorPostsFeed(LatestPostsFeed):
         return get_object_or_404(users, username=username)
 
     def title(self, author):
-        return f"{settings.SITE_NAME}: posts by {display_name(author)}"
+        return f"{site_settings().name}: posts by {display_name(author)}"
 
     def link(self, author):
         return reverse("blog:author-detail", kwargs={"username": author.get_username()})

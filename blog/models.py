@@ -536,3 +536,7 @@ class PageVersion(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.version}"
+
+
+# The site's settings and menu links are models of this app, kept in their own module.
+from blog.site import MenuLink, SiteSettings  # noqa: E402, F401

@@ -1,10 +1,9 @@
-from django.conf import settings
-from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from blog.feeds import AtomFeed, RssFeed
+from blog.feeds import AtomFeed, RssFeed, SiteFeed
 from blog.models import Post
+from blog.site import site_settings
 from comments import threads
 from comments.models import Comment
 
@@ -20,14 +19,14 @@ def with_pages(comments):
     return comments
 
 
-class LatestCommentsFeed(Feed):
+class LatestCommentsFeed(SiteFeed):
     """The latest approved comments on published posts. Names only: no email, ever."""
 
     feed_type = RssFeed
     description = "The latest comments from readers."
 
     def title(self):
-        return f"{settings.SITE_NAME}: comments"
+        return f"{site_settings().name}: comments"
 
     def link(self):
         return reverse("blog:post-index")

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from blog.site import SiteSettings, site_settings
 from comments import notifications
 from comments.models import BlocklistEntry, Comment, IllegalTransition, ModerationKeyword
 
@@ -54,7 +54,7 @@ def comments_open(post, now=None):
 
 def closes_at(post):
     """When a published post stops taking comments by age, or None if never."""
-    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    days = site_settings().comments_close_after_days
     if days is None or post.published_at is None:
         return None
     return post.published_at + timedelta(days=days)
@@ -62,11 +62,15 @@ def closes_at(post):
 
 def can_reply_to(comment):
     """A reply may go under an approved comment that is not already at the deepest level."""
-    return comment.is_visible and comment.depth < settings.COMMENTS_MAX_DEPTH
+    return comment.is_visible and comment.depth < site_settings().comments_max_depth
 
 
 def decide(comment, *, user):
-    """Approve, hold or mark as spam a comment not yet stored, and say why."""
+    """Approve, hold or mark as spam a comment not yet stored, and say why.
+
+    The blocklist, the hold keywords and the links rule apply whether moderation is on or
+    off (the site settings' `comment_moderation`); it decides the rest.
+    """
     if user.is_authenticated and user.is_active and (user.is_staff or is_moderator(user)):
         return Decision(Comment.Status.APPROVED, "posted by staff")
 
@@ -86,6 +90,12 @@ def decide(comment, *, user):
     links = count_links(comment)
     if links >= MAX_LINKS:
         return Decision(Comment.Status.PENDING, f"{links} links")
+
+    mode = site_settings().comment_moderation
+    if mode == SiteSettings.Moderation.OFF:
+        return Decision(Comment.Status.APPROVED, "moderation is off")
+    if mode == SiteSettings.Moderation.HOLD_ALL:
+        return Decision(Comment.Status.PENDING, "every comment is held")
 
     if comment.author_email and Comment.objects.visible().filter(
         author_email=comment.author_email

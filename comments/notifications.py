@@ -14,6 +14,7 @@ from django.core import signing
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from blog.site import site_settings
 from delivery import email
 
 UNSUBSCRIBE_SALT = "comments.unsubscribe"
@@ -90,7 +91,7 @@ def _moderator_addresses():
 
 def _context(comment, **extra):
     return {
-        "site_name": settings.SITE_NAME,
+        "site_name": site_settings().name,
         "comment": comment,
         "post": comment.post,
         "post_url": absolute_url(comment.post.get_absolute_url()),

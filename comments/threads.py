@@ -13,7 +13,6 @@ from datetime import datetime
 # Django's escape() is this with a lazy-string check around it, a fifth of the cost.
 from html import escape
 
-from django.conf import settings
 from django.db import connections, router
 from django.http import Http404
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 from django.utils.safestring import mark_safe
 
+from blog.site import site_settings
 from comments.models import Comment
 
 _MARK = 9876543210
@@ -110,7 +110,8 @@ def build_thread(post, *, own_ids=(), open_for_replies=True, page=1):
     """The visible thread of `post` for a reader whose pending comments are `own_ids`.
 
     One query fetches the whole thread (so page numbers and counts are exact); only the
-    asked-for page of COMMENTS_PER_PAGE top-level comments, with their replies, is kept.
+    asked-for page of the site settings' `comments_per_page` top-level comments, with
+    their replies, is kept.
     """
     return assemble(
         [Node(*row) for row in _thread_rows(post, own_ids)],
@@ -196,9 +197,9 @@ def permalink(comment):
 
 def pages_of(comments):
     """{comment id: page of its thread} for `comments`, in one query for all their posts."""
-    per_page = settings.COMMENTS_PER_PAGE
+    per_page = site_settings().comments_per_page
     comments = list(comments)
-    if per_page <= 0 or not comments:
+    if not per_page or not comments:
         return {comment.pk: 1 for comment in comments}
     wanted = {comment.pk for comment in comments}
     rows = (
@@ -225,7 +226,7 @@ def pages_of(comments):
 def _link(nodes, *, own_ids, post_author_id, open_for_replies):
     """Mark what this reader sees, link replies to parents; the kept top-level comments."""
     approved = Comment.Status.APPROVED
-    max_depth = settings.COMMENTS_MAX_DEPTH
+    max_depth = site_settings().comments_max_depth
     # One reverse() for the whole thread rather than one per comment.
     reply_prefix, _, reply_suffix = reverse("comments:reply", args=[_MARK]).partition(str(_MARK))
     by_id = {node.pk: node for node in nodes}
@@ -262,7 +263,7 @@ def assemble(nodes, *, own_ids=frozenset(), post_author_id=None, open_for_replie
             count += 1
         if node.children:
             stack.extend(node.children)
-    per_page = settings.COMMENTS_PER_PAGE
+    per_page = site_settings().comments_per_page or 0
     pages = max(1, math.ceil(len(roots) / per_page)) if per_page > 0 else 1
     if page > pages:
         raise Http404("No such page of comments.")

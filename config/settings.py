@@ -84,6 +84,8 @@ X_FRAME_OPTIONS = "DENY"
 # Absolute links that leave the site (emails, feeds' self links in notifications) are built
 # from this, never from the request's Host header.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The site's name, and the comment rules below, are first-run defaults: superusers change
+# them in the admin (blog/site.py), and a running site reads them from there.
 SITE_NAME = os.environ.get("SITE_NAME", "Notes from history")
 
 INSTALLED_APPS = [
@@ -100,6 +102,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "reversion",
+    "solo",
     "blog",
     "comments",
     "transfer",
@@ -303,7 +306,8 @@ PREVIEW_LINK_MAX_DAYS = 90
 # Search counts and lists at most this many matches (blog/search.py says why).
 SEARCH_MAX_RESULTS = 1000
 
-# Comments: replies nest at most this deep (top-level comments are depth 0).
+# Comments (first-run defaults of the site settings, blog/site.py): replies nest at most
+# this deep (top-level comments are depth 0).
 COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 5)
 # Days after publication when a post stops taking comments; unset: never.
 COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", None)

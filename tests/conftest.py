@@ -179,3 +179,25 @@ def send_queued(db):
         return [outbox.attempt(delivery.pk, delivery.ticket) for delivery in due.order_by("pk")]
 
     return send
+
+
+@pytest.fixture
+def site_rules(db, django_capture_on_commit_callbacks):
+    """site_rules(**values): change the site settings as the admin does, in effect at once.
+
+    Validated like the admin's form, saved, and announced after commit (blog/site.py), so
+    every later request, and every cached page, sees the change.
+    """
+    from blog import site
+
+    def change(**values):
+        with django_capture_on_commit_callbacks(execute=True):
+            current = site.SiteSettings.load()
+            for name, value in values.items():
+                setattr(current, name, value)
+            current.full_clean()
+            current.save()
+            site.changed()
+        return current
+
+    return change

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from blog.models import Post, Tag
+from blog.site import site_settings
 from comments.models import Comment
 from transfer.models import SourceRecord
 from transfer.wordpress import LEGACY_PATH_META, MARKDOWN_META, MOMENT_META, SUMMARY_META
@@ -64,9 +65,10 @@ def wxr_chunks():
     """The export as pieces of text, a post at a time, in a constant number of queries
     per hundreds of posts."""
     site = settings.SITE_URL
+    about = site_settings()
     yield (
         '<?xml version="1.0" encoding="UTF-8" ?>\n'
-        f"<!-- A WordPress eXtended RSS file exported from {_text(settings.SITE_NAME)}. WordPress "
+        f"<!-- A WordPress eXtended RSS file exported from {_text(about.name)}. WordPress "
         "imports it with Tools: Import: WordPress. -->\n"
         '<rss version="2.0"\n'
         f'\txmlns:excerpt="{NAMESPACE}excerpt/"\n'
@@ -74,8 +76,8 @@ def wxr_chunks():
         '\txmlns:wfw="http://wellformedweb.org/CommentAPI/"\n'
         '\txmlns:dc="http://purl.org/dc/elements/1.1/"\n'
         f'\txmlns:wp="{NAMESPACE}"\n>\n<channel>\n'
-        f"\t<title>{_text(settings.SITE_NAME)}</title>\n\t<link>{_text(site)}</link>\n"
-        "\t<description></description>\n"
+        f"\t<title>{_text(about.name)}</title>\n\t<link>{_text(site)}</link>\n"
+        f"\t<description>{_text(about.description)}</description>\n"
         f"\t<pubDate>{format_datetime(timezone.now())}</pubDate>\n"
         f"\t<language>{_text(settings.LANGUAGE_CODE)}</language>\n"
         f"\t<wp:wxr_version>{WXR_VERSION}</wp:wxr_version>\n"

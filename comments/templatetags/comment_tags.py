@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from blog import pagecache
 from blog.models import Post
+from blog.site import site_settings
 from comments import moderation, threads
 from comments.forms import FORM_MAX_AGE, TIMESTAMP_SALT, CommentForm
 from comments.models import Comment
@@ -20,6 +21,9 @@ _COUNT_ATTRIBUTE = "_approved_comment_count"
 def comment_thread(context, post):
     """A post's comment thread with the form (or a notice that comments are closed)."""
     request = context.get("request")
+    if request is not None:
+        # Read with the request, the rules below cost no query of their own (blog/site.py).
+        site_settings(request)
     is_open = moderation.comments_open(post)
     if is_open and request is not None:
         # A cached copy of this page must not outlive the form's signed timestamp (nor

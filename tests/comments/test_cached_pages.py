@@ -89,9 +89,9 @@ def test_a_cached_post_page_is_renewed_before_its_forms_timestamp_gets_old(
     assert reader.get(url).get("X-Page-Cache") != "hit"
 
 
-def test_a_cached_post_page_loses_its_form_when_comments_close(reader, make_post, settings,
+def test_a_cached_post_page_loses_its_form_when_comments_close(reader, make_post, site_rules,
                                                                monkeypatch):
-    settings.COMMENTS_CLOSE_AFTER_DAYS = 10
+    site_rules(comments_close_after_days=10)
     post = make_post(age=timedelta(days=10) - timedelta(minutes=5))
     url = post.get_absolute_url()
     assert 'id="comment-form"' in reader.get(url).content.decode()

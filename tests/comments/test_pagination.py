@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def thread(published_post, settings):
+def thread(published_post, site_rules):
     """120 top-level comments, oldest first, each with one reply: three pages of 50."""
-    settings.COMMENTS_PER_PAGE = 50
+    site_rules(comments_per_page=50)
     start = timezone.now() - timedelta(days=1)
     tops, replies = [], []
     for number in range(120):

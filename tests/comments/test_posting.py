@@ -124,8 +124,8 @@ def test_a_reply_to_a_comment_not_approved_is_refused(post_comment, published_po
 
 
 def test_a_reply_deeper_than_the_maximum_is_refused(post_comment, published_post, make_comment,
-                                                    settings):
-    settings.COMMENTS_MAX_DEPTH = 2
+                                                    site_rules):
+    site_rules(comments_max_depth=2)
     top = make_comment()
     deepest = make_comment(parent=make_comment(parent=top))
     assert deepest.depth == 2
@@ -156,8 +156,8 @@ def test_comments_on_a_post_with_comments_disabled_are_closed(client, post_comme
 
 
 def test_comments_close_the_configured_number_of_days_after_publication(client, post_comment,
-                                                                        make_post, settings):
-    settings.COMMENTS_CLOSE_AFTER_DAYS = 30
+                                                                        make_post, site_rules):
+    site_rules(comments_close_after_days=30)
     old = make_post(age=timedelta(days=31))
     recent = make_post(age=timedelta(days=29))
 
@@ -167,8 +167,8 @@ def test_comments_close_the_configured_number_of_days_after_publication(client, 
     assert Comment.objects.filter(post=recent).count() == 1
 
 
-def test_comments_never_close_by_age_when_no_limit_is_set(post_comment, make_post, settings):
-    settings.COMMENTS_CLOSE_AFTER_DAYS = None
+def test_comments_never_close_by_age_when_no_limit_is_set(post_comment, make_post, site_rules):
+    site_rules(comments_close_after_days=None)
     ancient = make_post(age=timedelta(days=5000))
 
     assert post_comment(ancient).status_code == 302

@@ -188,8 +188,8 @@ def test_a_deep_thread_renders_with_every_list_closed(client, published_post, ma
     assert tree[f"comment-{after.pk}"] == []
 
 
-def test_the_deepest_comments_have_no_reply_link(client, published_post, make_comment, settings):
-    settings.COMMENTS_MAX_DEPTH = 1
+def test_the_deepest_comments_have_no_reply_link(client, published_post, make_comment, site_rules):
+    site_rules(comments_max_depth=1)
     top = make_comment(age=timedelta(hours=2))
     deepest = make_comment(parent=top, age=timedelta(hours=1))
 

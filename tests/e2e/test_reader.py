@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from blog.site import site_settings
 from comments import moderation
 from comments.models import Comment
 
@@ -290,22 +291,23 @@ THREAD_WIDTHS = """() => {
 }"""
 
 
-def test_deep_replies_stay_readable_on_a_phone(new_page, seed_article, settings):
+def test_deep_replies_stay_readable_on_a_phone(new_page, seed_article):
+    max_depth = site_settings().comments_max_depth
     parent = None
-    for depth in range(settings.COMMENTS_MAX_DEPTH + 1):
+    for depth in range(max_depth + 1):
         parent = Comment.objects.create(
             post=seed_article, parent=parent, author_name=f"Reader at depth {depth}",
             author_email=f"depth{depth}@example.com", status=Comment.Status.APPROVED,
             body=f"Depth {depth}: Rückführungsverhandlungsprotokollzusammenfassung and "
                  "https://example.com/a/very/long/address/that/must/wrap/somewhere/on/a/phone",
         )
-    assert parent.depth == settings.COMMENTS_MAX_DEPTH
+    assert parent.depth == max_depth
 
     page = new_page(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     page.goto(parent.get_absolute_url())
-    expect(page.locator(":target")).to_contain_text(f"Depth {settings.COMMENTS_MAX_DEPTH}:")
+    expect(page.locator(":target")).to_contain_text(f"Depth {max_depth}:")
     widths = page.evaluate(THREAD_WIDTHS)
-    assert widths["comments"] == 3 + settings.COMMENTS_MAX_DEPTH + 1
+    assert widths["comments"] == 3 + max_depth + 1
     assert widths["scroll"] <= widths["client"], widths
     # Indentation stops growing: the deepest reply keeps most of the column.
     assert widths["narrowest"] >= 0.75 * widths["main"], widths

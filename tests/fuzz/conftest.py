@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from blog.models import Post, Tag
+from blog.site import site_settings
 from comments.models import BlocklistEntry, Comment, ModerationKeyword
 from tests.fuzz import harness
 from transfer.models import LegacyURL
@@ -102,7 +103,7 @@ def site(make_user, make_post, django_user_model):
     first = comment(post, "Alice")
     reply = comment(post, "Bob", parent=first)
     deepest = reply
-    for depth in range(django_settings.COMMENTS_MAX_DEPTH - 1):
+    for depth in range(site_settings().comments_max_depth - 1):
         deepest = comment(post, f"Deep{depth}", parent=deepest)
     pending = comment(post, "Penelope", status=Comment.Status.PENDING, author_url="https://penelope.example")
     spam = comment(other_post, "Spammer", status=Comment.Status.SPAM)
