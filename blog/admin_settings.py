@@ -4,7 +4,9 @@ Saving makes every cached page stale (the name is on each) and, through the site
 version, has every process read the new settings on its next request (blog/site.py).
 """
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from solo.admin import SingletonModelAdmin
 
 from blog import site
@@ -54,6 +56,7 @@ class SiteSettingsAdmin(SuperusersOnlyMixin, RefuseControlCharactersAdminMixin, 
         ]}),
     ]
     inlines = [MenuLinkInline]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
