@@ -124,8 +124,8 @@ class PageWatch:
         if message.type != "error":
             return
         source = message.location.get("url", "")
-        # The browser asks every site for /favicon.ico on its own; the admin's pages (not
-        # ours) declare no icon, so that one 404 is not a fault of the page.
+        # A browser may ask any site for /favicon.ico on its own, whatever icon the page
+        # declares (ours: /static/favicon.*); that one 404 is not a fault of the page.
         if urlsplit(source).path == "/favicon.ico":
             return
         self.console_errors.append(f"{self.page.url}: {message.text} [{source}]")
