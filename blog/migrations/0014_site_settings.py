@@ -15,7 +15,7 @@ def create_site_settings(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0012_editors'),
+        ('blog', '0013_tagredirect'),
     ]
 
     operations = [
