@@ -79,17 +79,19 @@ class ImportRunAdmin(ReadOnlyAdmin):
 
 @admin.register(LegacyURL)
 class LegacyURLAdmin(admin.ModelAdmin):
-    """Old addresses that redirect to posts: imports fill it, and redirects can be added by hand."""
+    """Old addresses that redirect to posts and pages: imports fill it, and redirects can be
+    added by hand."""
 
-    list_display = ["path", "post", "created_at"]
-    search_fields = ["path", "post__title"]
-    raw_id_fields = ["post"]
+    list_display = ["path", "post", "page", "created_at"]
+    search_fields = ["path", "post__title", "page__title"]
+    raw_id_fields = ["post", "page"]
+    list_select_related = ["post", "page"]
 
 
 @admin.register(SourceRecord)
 class SourceRecordAdmin(ReadOnlyAdmin):
-    list_display = ["source_id", "platform", "kind", "site", "post", "comment", "user", "imported_at"]
+    list_display = ["source_id", "platform", "kind", "site", "post", "page", "comment", "user", "imported_at"]
     list_filter = ["platform", "kind", "site"]
     search_fields = ["source_id"]
-    list_select_related = ["post", "comment", "user"]
+    list_select_related = ["post", "page", "comment", "user"]
     readonly_fields = ["data"]

@@ -12,6 +12,7 @@ path. Takeout delivers a zip, possibly with several blogs: each `feed.atom` in i
 import html as html_module
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 from datetime import timezone as dt_timezone
 
 from django.utils.text import slugify
@@ -26,6 +27,7 @@ from transfer.sources import (
     SourceAuthor,
     SourceBlog,
     SourceComment,
+    SourcePage,
     SourcePost,
     author_name,
     clip,
@@ -36,12 +38,15 @@ from transfer.sources import (
     valid_email,
     valid_url,
 )
+from transfer.wordpress import PAGE_COMMENTS_SKIPPED, PAGE_SLUG_MAX_LENGTH
 from transfer.xmlfile import BadFile, child, children, is_zip, parse_xml, text, xml_files_in_zip
 
 KIND_SCHEME = "http://schemas.google.com/g/2005#kind"
 LABEL_SCHEME = "http://www.blogger.com/atom/ns#"
 # Blogger's placeholder address for authors who hid theirs.
 NO_EMAIL = "noreply@blogger.com"
+# Where Blogger keeps the images its posts show (1.bp.blogspot.com, ...), besides the blog.
+IMAGE_HOSTS = {"bp.blogspot.com", "blogger.googleusercontent.com"}
 # The date of what has none, when the export has no date either.
 EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
 
@@ -99,13 +104,13 @@ def _kind(entry):
 
 def _item_id(value):
     """The number of a Blogger post or comment in any of the ways exports write it:
-    `tag:blogger.com,1999:blog-1.post-9`, a feed URL ending in `/9`, `9`, and converters'
+    `tag:blogger.com,1999:blog-1.post-9` (`.page-9` for a page), a feed URL ending in `/9`, `9`, and converters'
     `post-9.comment-2` (a comment numbered within its post: its id is then `9.2`)."""
     value = (value or "").strip()
     within_post = re.search(r"post-(\d+)\.comment-(\d+)/?$", value)
     if within_post:
         return f"{within_post.group(1)}.{within_post.group(2)}"
-    match = re.search(r"(?:post-|comment-|/)(\d+)/?$", value) or re.fullmatch(r"(\d+)", value)
+    match = re.search(r"(?:post-|comment-|page-|/)(\d+)/?$", value) or re.fullmatch(r"(\d+)", value)
     return match.group(1) if match else None
 
 
@@ -151,6 +156,11 @@ class _Reader:
             title=html.plain_text(text(root, "atom:title")),
         )
         self.skipped_posts = set()
+        self.page_keys = set()
+        self.blog.media_hosts |= IMAGE_HOSTS
+        host = urlsplit(_link(root, "alternate")).hostname
+        if host:
+            self.blog.media_hosts.add(host)
         self.feed_date = in_range(parse_iso_datetime(text(root, "atom:updated")), what="The export",
                                   raw=text(root, "atom:updated"), warnings=self.blog.warnings) or EPOCH
 
@@ -160,6 +170,9 @@ class _Reader:
             self.read_entry(entry, comments)
         post_dates = {post.key: post.published_at for post in self.blog.posts}
         for comment in comments:
+            if comment.post_key in self.page_keys:
+                self.blog.skipped[PAGE_COMMENTS_SKIPPED] += 1
+                continue
             if comment.post_key in self.skipped_posts:
                 self.blog.skipped["comments on skipped items"] += 1
                 continue
@@ -237,6 +250,24 @@ class _Reader:
             data=data,
         )
 
+    def page(self, entry, key, *, status, path):
+        """A Blogger page (`/p/about.html`): read as a post, at the site's root here."""
+        self.page_keys.add(key)
+        post = self.post(entry, key, status=status, path=path)
+        slug = ""
+        for candidate in ((path or "").rsplit("/", 1)[-1].removesuffix(".html"), post.title):
+            slug = slugify(candidate, allow_unicode=True)[:PAGE_SLUG_MAX_LENGTH].strip("-")
+            if slug:
+                break
+        # Blogger's menu (the Pages gadget) is in the template, not the export: live pages
+        # go into the header menu in the export's order.
+        menu_order = len(self.blog.pages) if post.status == Post.Status.PUBLISHED else None
+        self.blog.pages.append(SourcePage(
+            key=key, title=post.title, slug=slug or f"page-{key}", body=post.body, status=post.status,
+            published_at=post.published_at, author_key=post.author_key, menu_order=menu_order,
+            old_paths=post.old_paths, data=post.data,
+        ))
+
     def comment(self, entry, key, *, post_key, parent_key, status):
         content = _html(entry, "atom:content")
         data = {"id": text(entry, "atom:id").strip(), "published": text(entry, "atom:published").strip(),
@@ -296,12 +327,15 @@ class _ClassicReader(_Reader):
                 entry, key, post_key=post_key, parent_key=parent_key,
                 status=Comment.Status.REJECTED if removed else Comment.Status.APPROVED,
             ))
-        elif kind == "page":
-            self.skipped_posts.add(key)
-            self.blog.skipped["pages (this blog has posts only; copy the ones you need by hand)"] += 1
+        elif kind == "page" and key:
+            control = child(entry, "app:control")
+            draft = control is not None and text(control, "app:draft").strip().lower() == "yes"
+            path = _link(entry, "alternate", "text/html")
+            self.page(entry, key, status=Post.Status.DRAFT if draft else Post.Status.PUBLISHED,
+                      path=legacy_path(path) if path else "")
         elif kind in ("settings", "template"):
             self.blog.skipped["blog settings and template entries"] += 1
-        elif kind in ("post", "comment"):
+        elif kind in ("post", "comment", "page"):
             self.blog.skipped[f"{kind}s whose id could not be read"] += 1
             self.blog.warnings.append(f"A Blogger {kind} has an id that could not be read "
                                       f"(“{text(entry, 'atom:id').strip()[:200]}”): skipped.")
@@ -353,7 +387,16 @@ class _TakeoutReader(_Reader):
                 parent_key=_parent_id(text(entry, "blogger:inReplyTo"), post_key, key) or None, status=status,
             ))
         elif kind == "PAGE":
-            self.skipped_posts.add(key)
-            self.blog.skipped["pages (this blog has posts only; copy the ones you need by hand)"] += 1
+            if state == "DELETED" or trashed:
+                self.skipped_posts.add(key)
+                self.blog.skipped["pages deleted in Blogger"] += 1
+                return
+            status = self.POST_STATES.get(state)
+            if status is None:
+                status = Post.Status.DRAFT
+                self.blog.warnings.append(f"Blogger page {key} has the unknown status “{state}”: "
+                                          "imported as a draft.")
+            path = text(entry, "blogger:filename").strip() or _link(entry, "alternate")
+            self.page(entry, key, status=status, path=legacy_path(path) if path else "")
         else:
             self.blog.skipped[f"other Blogger entries ({kind.lower() or 'no type'})"] += 1

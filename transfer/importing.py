@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from datetime import timezone as dt_timezone
+from urllib.parse import unquote
 
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
@@ -30,6 +31,8 @@ from tqdm import tqdm
 from blog import markdown, pagecache
 from blog.models import Post, Tag
 from comments.models import Comment
+from pages import routes
+from pages.models import Page
 from transfer import html
 from transfer.models import ImportRun, LegacyURL, SourceRecord
 from transfer.sources import SLUG_MAX_LENGTH, remove_control_characters
@@ -37,6 +40,7 @@ from transfer.sources import SLUG_MAX_LENGTH, remove_control_characters
 Kind = SourceRecord.Kind
 TAG_NAME_MAX_LENGTH = Tag._meta.get_field("name").max_length
 USERNAME_MAX_LENGTH = get_user_model()._meta.get_field("username").max_length
+PAGE_SLUG_MAX_LENGTH = Page._meta.get_field("slug").max_length
 # Query in chunks below SQLite's limit on bound parameters.
 CHUNK = 500
 
@@ -64,7 +68,7 @@ class Report:
     category_paths: list = field(default_factory=list)
 
     ACTIONS = ["created", "updated", "unchanged", "matched", "kept here"]
-    ROWS = [("authors", Kind.AUTHOR), ("posts", Kind.POST), ("comments", Kind.COMMENT),
+    ROWS = [("authors", Kind.AUTHOR), ("posts", Kind.POST), ("pages", Kind.PAGE), ("comments", Kind.COMMENT),
             ("pingbacks and trackbacks", Kind.LINKBACK), ("tags", "tag"), ("old URLs", "url")]
 
     def count(self, kind, action, number=1):
@@ -194,6 +198,14 @@ def _post_state(post):
     })
 
 
+def _page_state(page):
+    return _digest({
+        "title": page.title, "slug": page.slug, "body": page.body, "status": page.status,
+        "published_at": _instant(page.published_at), "author": page.author_id,
+        "parent": page.parent_id, "menu_order": page.menu_order,
+    })
+
+
 def _comment_state(comment):
     return _digest({
         "author_name": comment.author_name, "author_email": comment.author_email,
@@ -209,6 +221,7 @@ class _Importer:
         self.by = by
         self.progress = progress
         self.posts = {}       # source key -> Post
+        self.pages = {}       # source key -> Page
         self.comments = {}    # source key -> Comment
         self.adopted = set()  # ids of posts that were here before and were matched
         self.tags = {}
@@ -224,6 +237,9 @@ class _Importer:
         blog.authors = {_fit(key): author for key, author in blog.authors.items()}
         for post in blog.posts:
             post.key, post.author_key = _fit(post.key), _fit(post.author_key)
+        for page in blog.pages:
+            page.key, page.author_key = _fit(page.key), _fit(page.author_key)
+            page.parent_key = _fit(page.parent_key) if page.parent_key else None
         for comment in blog.comments:
             comment.key, comment.post_key = _fit(comment.key), _fit(comment.post_key)
             comment.parent_key = _fit(comment.parent_key) if comment.parent_key else None
@@ -257,12 +273,16 @@ class _Importer:
             for record in SourceRecord.objects.filter(platform=self.blog.platform, site=self.blog.site)
             .select_related("user", "post", "comment")
         }
-        bar = tqdm(total=len(self.blog.posts) + len(self.blog.comments), unit=" items",
+        bar = tqdm(total=len(self.blog.posts) + len(self.blog.pages) + len(self.blog.comments), unit=" items",
                    disable=None if self.progress else True, file=sys.stderr, desc="Importing")
         with bar:
             for source in self.blog.posts:
                 self.user_for(source.author_key)
                 self.import_post(source)
+                bar.update()
+            for source in self._pages_parents_first(self.blog.pages):
+                self.user_for(source.author_key)
+                self.import_page(source)
                 bar.update()
             numbers = [c.number for c in self.blog.comments if c.number and not c.is_linkback]
             self.taken_numbers = set()
@@ -480,6 +500,7 @@ class _Importer:
         return post
 
     def check_rendering(self, post, source):
+        """(`post` may be a page.)"""
         if source.body_is_html and not html.same_html(post.body_html, post.body):
             self.report.warn(f"“{post.title}” may not look as it did: check it in the preview.")
         if len(post.body) > markdown.POST_MAX_LENGTH:
@@ -487,24 +508,157 @@ class _Importer:
                              f"({markdown.POST_MAX_LENGTH:,} characters): kept whole, but "
                              "shorten it before editing it in the admin.")
 
-    def register_paths(self, post, paths):
+    def register_paths(self, target, paths):
+        """Old addresses of `target` (a post or a page) that now redirect to it."""
         if not paths:
             return
-        permalink = post.get_absolute_url()
+        # Addresses are stored unquoted (/greek/επίπεδο-2/), as requests ask for them.
+        permalink = unquote(target.get_absolute_url())
         paths = [path for path in paths if path != permalink]
         if not paths:
             return
-        existing = {url.path: url for url in LegacyURL.objects.filter(path__in=paths)}
+        field = "page" if isinstance(target, Page) else "post"
+        existing = {url.path: url for url in LegacyURL.objects.filter(path__in=paths).select_related("post", "page")}
         for path in paths:
             found = existing.get(path)
             if found is None:
-                LegacyURL.objects.create(path=path, post=post)
+                LegacyURL.objects.create(path=path, **{field: target})
                 self.report.count("url", "created")
-            elif found.post_id == post.pk:
+            elif found.target == target:
                 self.report.count("url", "unchanged")
             else:
-                self.report.warn(f"The old URL {path} already leads to another post here "
-                                 f"(“{found.post.title}”): left as it is.")
+                self.report.warn(f"The old URL {path} already leads to something else here "
+                                 f"(“{found.target.title}”): left as it is.")
+
+    # -- pages ---------------------------------------------------------------------------
+
+    def _pages_parents_first(self, pages):
+        """Pages in an order where each comes after its parent, whatever the export's order.
+
+        A parent that is not in the export, or a loop of parents, leaves the page at the top."""
+        by_key = {page.key: page for page in pages}
+        ordered, placed = [], set()
+        for page in pages:
+            chain, current, seen = [], page, set()
+            while current is not None and current.key not in placed and current.key not in seen:
+                seen.add(current.key)
+                chain.append(current)
+                parent_key = current.parent_key
+                if parent_key and parent_key not in by_key:
+                    self.report.warn(f"The page “{current.title}” is under a page that is not in the "
+                                     "export: imported as a top-level page.")
+                    current.parent_key = None
+                    parent_key = None
+                current = by_key.get(parent_key) if parent_key else None
+            if current is not None and current.key in seen:
+                self.report.warn(f"The pages “{chain[-1].title}” and “{current.title}” are each under the "
+                                 f"other in the export: “{chain[-1].title}” is imported as a top-level page.")
+                chain[-1].parent_key = None
+            for item in reversed(chain):
+                placed.add(item.key)
+                ordered.append(item)
+        return ordered
+
+    def source_page_state(self, source):
+        return _digest({
+            "title": source.title, "slug": source.slug, "body": source.body, "status": source.status,
+            "published_at": _instant(source.published_at), "author": source.author_key,
+            "parent": source.parent_key, "menu_order": source.menu_order, "old_paths": source.old_paths,
+        })
+
+    def import_page(self, source):
+        record = self.records.get((Kind.PAGE, source.key))
+        parent = self.pages.get(source.parent_key) if source.parent_key else None
+        source_hash = self.source_page_state(source)
+        if record is None:
+            page = self.adoptable_page(source, parent)
+            if page is not None:
+                self.report.count(Kind.PAGE, "matched")
+            else:
+                page = self.create_page(source, parent)
+                self.report.count(Kind.PAGE, "created")
+            self.records[(Kind.PAGE, source.key)] = SourceRecord.objects.create(
+                platform=self.blog.platform, site=self.blog.site, kind=Kind.PAGE,
+                source_id=source.key, page=page, data=source.data,
+                source_hash=source_hash, local_hash=_page_state(page),
+            )
+        elif record.source_hash == source_hash:
+            page = record.page
+            self.report.count(Kind.PAGE, "unchanged")
+        elif _page_state(record.page) != record.local_hash:
+            page = record.page
+            self.report.count(Kind.PAGE, "kept here")
+            self.report.warn(f"The page “{page.title}” changed in the export and here since it was "
+                             "imported: the version here was kept.")
+        else:
+            page = self.update_page(record.page, source, parent)
+            record.data, record.source_hash, record.local_hash = source.data, source_hash, _page_state(page)
+            record.save(update_fields=["data", "source_hash", "local_hash", "updated_at"])
+            self.report.count(Kind.PAGE, "updated")
+        self.pages[source.key] = page
+        self.register_paths(page, source.old_paths)
+
+    def adoptable_page(self, source, parent):
+        """A page already here at the address the source's page would have, with its title."""
+        path = f"{parent.path}/{source.slug}" if parent else source.slug
+        page = Page.objects.filter(path=path).first()
+        if page is None or SourceRecord.objects.filter(page=page).exists():
+            return None
+        if " ".join(page.title.split()).casefold() != " ".join(source.title.split()).casefold():
+            return None
+        return page
+
+    def free_page_slug(self, source, parent, exclude=None):
+        """The source's slug, or `slug-2`...: an address no route and no other page answers.
+
+        A page is never refused for its address: the report says where it went instead."""
+        prefix = f"{parent.path}/" if parent else ""
+        candidate, number, refused = source.slug, 2, None
+        while True:
+            path = prefix + candidate
+            reason = routes.conflict(path)
+            if reason is None and not Page.objects.filter(path=path).exclude(pk=exclude).exists():
+                break
+            refused = refused or reason or f"another page here has the address /{path}/"
+            candidate = f"{source.slug[:PAGE_SLUG_MAX_LENGTH - 5]}-{number}"
+            number += 1
+        if refused and exclude is None:
+            self.report.warn(f"The page “{source.title}” cannot have the address /{prefix}{source.slug}/ "
+                             f"here ({refused}): it is at /{path}/.")
+        return candidate
+
+    def create_page(self, source, parent):
+        page = Page(
+            title=source.title,
+            parent=parent,
+            author=self.user_for(source.author_key),
+            body=source.body,
+            status=Page.Status(source.status),
+            published_at=source.published_at,
+            menu_order=source.menu_order,
+        )
+        page.slug = self.free_page_slug(source, parent)
+        page.save()
+        self.check_rendering(page, source)
+        return page
+
+    def update_page(self, page, source, parent):
+        if parent is not None and page.pk in parent.ancestor_ids(include_self=True):
+            self.report.warn(f"The page “{source.title}” would be under one of its own sub-pages: "
+                             "it keeps its place here.")
+            parent = page.parent
+        page.title = source.title
+        page.body = source.body
+        page.status = Page.Status(source.status)
+        page.published_at = source.published_at
+        page.menu_order = source.menu_order
+        page.author = self.user_for(source.author_key)
+        page.parent = parent
+        page.slug = self.free_page_slug(source, parent, exclude=page.pk)
+        # A published page that moves leaves a redirect from its old address (Page.save).
+        page.save()
+        self.check_rendering(page, source)
+        return page
 
     # -- comments ------------------------------------------------------------------------
 

@@ -1,10 +1,13 @@
-"""Which post an old Blogger or WordPress address means, and where to send the reader."""
+"""Which post or page an old Blogger or WordPress address means, and where to send the reader."""
 
 import re
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
+from django.db.models import Q
+
 from blog.models import Post
+from pages.models import Page
 from transfer.models import PATH_MAX_LENGTH, LegacyURL
 from transfer.sources import QUERY_KEYS, query_folder
 
@@ -49,8 +52,24 @@ def find_post(paths):
     return found.post if found else None
 
 
+def find_target(paths):
+    """The published post or page one of `paths` belongs to, or None. One query."""
+    if not paths:
+        return None
+    found = (
+        LegacyURL.objects.filter(path__in=paths)
+        .filter(Q(post__in=Post.objects.published()) | Q(page__in=Page.objects.published()))
+        .select_related("post", "page")
+        .first()
+    )
+    return found.target if found else None
+
+
 def target_url(post, request):
-    """The post's permalink, or a comment's when Blogger's `?showComment=<ms>` names one."""
+    """The post's permalink, or a comment's when Blogger's `?showComment=<ms>` names one;
+    a page's address."""
+    if isinstance(post, Page):
+        return post.get_absolute_url()
     shown = request.GET.get("showComment", "")
     if shown.isascii() and shown.isdigit() and len(shown) <= 15:
         moment = datetime.fromtimestamp(int(shown) / 1000, tz=dt_timezone.utc)

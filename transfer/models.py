@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from blog.models import Post
 from comments.models import Comment
+from pages.models import Page
 
 PATH_MAX_LENGTH = 500
 
@@ -35,6 +36,7 @@ class SourceRecord(models.Model):
         # Pingbacks and trackbacks are not reader comments: they are kept here, with the
         # post they point at, and written back by the WordPress export, never shown.
         LINKBACK = "linkback", "Pingback or trackback"
+        PAGE = "page", "Page"
 
     platform = models.CharField(max_length=10, choices=Platform.choices)
     # Source ids are unique within one blog: the WordPress blog's address, the Blogger blog id.
@@ -49,6 +51,9 @@ class SourceRecord(models.Model):
     )
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="source_records"
+    )
+    page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="source_records"
     )
     # The source's own values that have no field here (original HTML, old URL, dates
     # with their offsets, long names), so that nothing of the export is lost.
@@ -65,10 +70,13 @@ class SourceRecord(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(kind="author", user__isnull=False, post__isnull=True, comment__isnull=True)
-                    | Q(kind="post", user__isnull=True, post__isnull=False, comment__isnull=True)
-                    | Q(kind="comment", user__isnull=True, post__isnull=True, comment__isnull=False)
-                    | Q(kind="linkback", user__isnull=True, post__isnull=False, comment__isnull=True)
+                    Q(kind="author", user__isnull=False, post__isnull=True, comment__isnull=True, page__isnull=True)
+                    | Q(kind="post", user__isnull=True, post__isnull=False, comment__isnull=True, page__isnull=True)
+                    | Q(kind="comment", user__isnull=True, post__isnull=True, comment__isnull=False,
+                        page__isnull=True)
+                    | Q(kind="linkback", user__isnull=True, post__isnull=False, comment__isnull=True,
+                        page__isnull=True)
+                    | Q(kind="page", user__isnull=True, post__isnull=True, comment__isnull=True, page__isnull=False)
                 ),
                 name="source_record_target_matches_kind",
             ),
@@ -79,26 +87,42 @@ class SourceRecord(models.Model):
 
 
 class LegacyURL(models.Model):
-    """An address a post had on the old blog; it answers with a 301 to the post's permalink.
+    """An address a post or page had on the old blog; it answers with a 301 to its address here.
 
-    `path` is the path as the old blog served it (`/2013/04/slug.html`), or the query that
-    named the post (`/?p=123`).
+    `path` is the path as the old blog served it (`/2013/04/slug.html`, `/p/about.html`), or
+    the query that named the post or page (`/?p=123`, `/?page_id=7`).
     """
 
     path = models.CharField(max_length=PATH_MAX_LENGTH, unique=True)
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="legacy_urls")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="legacy_urls")
+    page = models.ForeignKey(Page, null=True, blank=True, on_delete=models.CASCADE, related_name="legacy_urls")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "old URL"
         ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(post__isnull=False, page__isnull=True) | Q(post__isnull=True, page__isnull=False),
+                name="legacy_url_leads_to_a_post_or_a_page",
+            ),
+        ]
 
     def __str__(self):
         return self.path
 
+    @property
+    def target(self):
+        return self.post if self.post_id else self.page
+
     def clean(self):
+        errors = {}
         if not self.path.startswith("/"):
-            raise ValidationError({"path": "An old URL's path starts with “/”, e.g. /2013/04/my-post.html."})
+            errors["path"] = "An old URL's path starts with “/”, e.g. /2013/04/my-post.html."
+        if bool(self.post_id) == bool(self.page_id):
+            errors["post"] = "Choose the post or the page this old URL leads to (one of them)."
+        if errors:
+            raise ValidationError(errors)
 
 
 class ImportRun(models.Model):
@@ -118,3 +142,35 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"{self.get_platform_display()} import of {self.file_name}"
+
+
+class ImportedImage(models.Model):
+    """An image an imported post or page showed from the old blog, and its copy here.
+
+    `import_* --fetch-media` records one per address and queues its download (a delivery of
+    the "media" channel, transfer/media.py); once it is here, the posts and pages that show
+    it are rewritten to `url`. The address is the identity: importing again never fetches
+    an image twice.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting to be fetched"
+        FETCHED = "fetched", "Fetched"
+        FAILED = "failed", "Could not be fetched"
+
+    source_url = models.TextField()
+    # The address's SHA-256: addresses can be longer than a unique index may be.
+    source_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    # The stored file's name in MEDIA_ROOT, and its address as posts show it.
+    file = models.CharField(max_length=255, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.source_url

@@ -56,6 +56,26 @@ class SourcePost:
 
 
 @dataclass
+class SourcePage:
+    """A standalone page of the old blog ("About"): it becomes a pages.Page."""
+
+    key: str
+    title: str
+    slug: str
+    body: str
+    status: str
+    published_at: datetime | None
+    author_key: str
+    # The key of the page it sits under in the source (resolved by the importer, whatever
+    # the order of the export), and its place in the header menu (None: not in it).
+    parent_key: str | None = None
+    menu_order: int | None = None
+    old_paths: list = field(default_factory=list)
+    body_is_html: bool = True
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
 class SourceComment:
     key: str
     post_key: str
@@ -85,7 +105,13 @@ class SourceBlog:
     title: str = ""
     authors: dict = field(default_factory=dict)
     posts: list = field(default_factory=list)
+    pages: list = field(default_factory=list)
     comments: list = field(default_factory=list)
+    # Addresses of images on the old blog (its own host, its attachments' hosts): what
+    # --fetch-media brings here.
+    media_hosts: set = field(default_factory=set)
+    # WordPress attachments' file addresses (fetched with --fetch-media even if no post shows them).
+    attachment_urls: list = field(default_factory=list)
     # What the export holds that is not imported, by reason, and what conversions dropped.
     skipped: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)
@@ -149,7 +175,9 @@ def legacy_path(url_or_path, *, root="/"):
     when it is installed in a subdirectory): the query is kept, as `<folder>/?p=12`. The
     blog's own home (`root`) is never a post's address.
     """
-    parts = urlsplit(url_or_path.strip())
+    value = url_or_path.strip()
+    # A path that starts with "//" (WordPress writes such links) is a path, not a host.
+    parts = urlsplit("http://old" + value if value.startswith("/") else value)
     path = unquote(parts.path or "/")
     if not path.startswith("/"):
         path = "/" + path
@@ -252,13 +280,14 @@ def _clean_object(thing):
 def remove_control_characters(blog):
     """Take control characters out of every text of `blog`, with one warning saying where."""
     removed, where, titles = 0, Counter(), []
-    for kind, things in (("author", blog.authors.values()), ("post", blog.posts), ("comment", blog.comments)):
+    for kind, things in (("author", blog.authors.values()), ("post", blog.posts), ("page", blog.pages),
+                         ("comment", blog.comments)):
         for thing in things:
             number = _clean_object(thing)
             if number:
                 removed += number
                 where[kind] += 1
-                if kind == "post":
+                if kind in ("post", "page"):
                     titles.append(f"“{thing.title}”")
     blog.authors = {_without_controls(key)[0]: author for key, author in blog.authors.items()}
     for name in ("site", "title"):

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from blog.models import Post
 from comments.models import Comment
+from pages.models import Page
 from transfer import html
 from transfer.models import SourceRecord
 from transfer.sources import (
@@ -21,6 +22,7 @@ from transfer.sources import (
     SourceAuthor,
     SourceBlog,
     SourceComment,
+    SourcePage,
     SourcePost,
     author_name,
     clip,
@@ -38,6 +40,12 @@ MARKDOWN_META = "_blog_markdown_source"
 SUMMARY_META = "_blog_markdown_summary"
 LEGACY_PATH_META = "_blog_legacy_path"
 MOMENT_META = "_blog_exact_time"
+# A page's identity, parent and menu place here: WordPress numbers posts and pages in one
+# series, we do not, so the export's wp:post_id of a page is made up and these are the truth.
+PAGE_KEY_META = "_blog_page"
+PAGE_PARENT_META = "_blog_page_parent"
+MENU_ORDER_META = "_blog_menu_order"
+PAGE_COMMENTS_SKIPPED = "comments on pages (pages here have no comments)"
 
 COMMENT_STATES = {
     "1": Comment.Status.APPROVED,
@@ -46,12 +54,12 @@ COMMENT_STATES = {
     "trash": Comment.Status.REJECTED,
     "post-trashed": Comment.Status.REJECTED,
 }
+PAGE_SLUG_MAX_LENGTH = Page._meta.get_field("slug").max_length
 # The date of what has none, when the export has no date either.
 EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
 SKIPPED_TYPES = {
-    "page": "pages (this blog has posts only; copy the ones you need by hand)",
     "attachment": "media attachments (their files stay at their old addresses, which the "
-    "posts link to)",
+    "posts link to, unless --fetch-media brings them here)",
     "nav_menu_item": "menu items",
 }
 
@@ -129,6 +137,9 @@ class _WordPressReader:
         )
         self.notes = html.Notes()
         self.post_ids = set()
+        host = urlsplit(site).hostname
+        if host:
+            self.blog.media_hosts.add(host)
         try:
             self.export_date = parsedate_to_datetime(text(channel, "pubDate").strip()).astimezone(dt_timezone.utc)
         except (TypeError, ValueError, IndexError, OverflowError):
@@ -147,6 +158,11 @@ class _WordPressReader:
             for item in items
             if text(item, "wp:post_type") == "attachment" and text(item, "wp:attachment_url").strip()
         }
+        for attachment in attachments.values():
+            host = urlsplit(attachment.url).hostname
+            if host:
+                self.blog.media_hosts.add(host)
+        self.blog.attachment_urls = [attachment.url for attachment in attachments.values()]
         for item in items:
             self.read_item(item, attachments)
         self.read_terms()
@@ -219,24 +235,67 @@ class _WordPressReader:
         post_type = text(item, "wp:post_type", "post").strip() or "post"
         status = text(item, "wp:status").strip()
         comments = children(item, "wp:comment")
-        if post_type != "post":
+        if post_type not in ("post", "page"):
             self.skip(SKIPPED_TYPES.get(post_type, f"other WordPress items ({post_type})"), comments)
             return
         if status in ("trash", "auto-draft", "inherit"):
-            self.skip("posts in WordPress's trash or unsaved drafts", comments)
+            self.skip(f"{post_type}s in WordPress's trash or unsaved drafts", comments)
             return
         post_id = text(item, "wp:post_id").strip()
         if post_id and post_id in self.post_ids:
             # WordPress's importer, too, keeps the first of two items with one id.
-            self.skip("posts whose id is an earlier post's (the first was kept)", comments)
+            self.skip(f"{post_type}s whose id is an earlier item's (the first was kept)", comments)
             self.warn(f"“{html.plain_text(text(item, 'title'))}” has the id {post_id} of an earlier "
-                      "post in the export: skipped, with its comments.")
+                      "item in the export: skipped, with its comments.")
             return
         self.post_ids.add(post_id)
         post = self.read_post(item, status, attachments)
+        if post_type == "page":
+            self.blog.pages.append(self.as_page(item, post))
+            if comments:
+                self.blog.skipped[PAGE_COMMENTS_SKIPPED] += len(comments)
+            return
         self.blog.posts.append(post)
         for element in comments:
             self.blog.comments.append(self.read_comment(element, post))
+
+    def as_page(self, item, post):
+        """A page item, read as a post is, with its place among the pages."""
+        meta = _meta(item, "wp:postmeta")
+        post_id = post.data["post_id"]
+        if PAGE_KEY_META in meta:
+            key = meta[PAGE_KEY_META][0]
+            parent = (meta.get(PAGE_PARENT_META) or [""])[0]
+            raw_order = (meta.get(MENU_ORDER_META) or [""])[0]
+            menu_order = int(raw_order) if raw_order.isdigit() else None
+        else:
+            key = post.key
+            parent = text(item, "wp:post_parent").strip()
+            parent = "" if parent in ("", "0") else parent
+            raw_order = text(item, "wp:menu_order").strip()
+            # WordPress's own page menu lists the top-level pages by their order; sub-pages
+            # would be peers in our one-level menu, so they stay out of it.
+            menu_order = None if parent else min(int(raw_order) if raw_order.isdigit() else 0, 32767)
+            if raw_order:
+                post.data["menu_order"] = raw_order
+            if post_id:
+                # WordPress answers /?page_id=N for a page as it answers /?p=N.
+                page_query = legacy_path(f"{self.root}/?page_id={post_id}", root=self.root or "/")
+                if page_query and page_query not in post.old_paths:
+                    post.old_paths.append(page_query)
+        if parent:
+            post.data["parent"] = parent
+        slug = ""
+        for candidate in (unquote(text(item, "wp:post_name") or ""), post.title):
+            slug = slugify(candidate, allow_unicode=True)[:PAGE_SLUG_MAX_LENGTH].strip("-")
+            if slug:
+                break
+        return SourcePage(
+            key=key, title=post.title, slug=slug or f"page-{post_id or 'untitled'}", body=post.body,
+            status=post.status, published_at=post.published_at, author_key=post.author_key,
+            parent_key=parent or None, menu_order=menu_order, old_paths=post.old_paths,
+            body_is_html=post.body_is_html, data=post.data,
+        )
 
     def skip(self, reason, comments):
         self.blog.skipped[reason] += 1

@@ -16,14 +16,23 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from blog.models import Post, Tag
 from blog.site import site_settings
 from comments.models import Comment
+from pages.models import Page
 from transfer.models import SourceRecord
-from transfer.wordpress import LEGACY_PATH_META, MARKDOWN_META, MOMENT_META, SUMMARY_META
+from transfer.wordpress import (
+    LEGACY_PATH_META,
+    MARKDOWN_META,
+    MENU_ORDER_META,
+    MOMENT_META,
+    PAGE_KEY_META,
+    PAGE_PARENT_META,
+    SUMMARY_META,
+)
 
 WXR_VERSION = "1.2"
 NAMESPACE = "http://wordpress.org/export/1.2/"
@@ -84,7 +93,7 @@ def wxr_chunks():
         f"\t<wp:base_site_url>{_text(site)}</wp:base_site_url>\n"
         f"\t<wp:base_blog_url>{_text(site)}</wp:base_blog_url>\n"
     )
-    authors = get_user_model().objects.filter(posts__isnull=False).distinct().order_by("pk")
+    authors = get_user_model().objects.filter(Q(posts__isnull=False) | Q(pages__isnull=False)).distinct().order_by("pk")
     author_ids = set()
     for user in authors:
         author_ids.add(user.pk)
@@ -123,17 +132,69 @@ def wxr_chunks():
                 yield _linkback(record, next_linkback_id)
                 next_linkback_id += 1
             yield "\t</item>\n"
+    # WordPress numbers posts and pages in one series: pages come after every post's id.
+    page_offset = (Post.objects.aggregate(Max("pk"))["pk__max"] or 0)
+    for page in Page.objects.select_related("author").prefetch_related("legacy_urls").order_by("path"):
+        yield _page_item(page, page_offset)
     yield "</channel>\n</rss>\n"
+
+
+def _status(thing):
+    if thing.status == "draft":
+        return "draft"
+    if thing.published_at and thing.published_at > timezone.now():
+        return "future"
+    return "publish"
+
+
+def _page_item(page, page_offset):
+    """A page as WordPress writes one: post_type page, its parent's id and its menu order."""
+    site = settings.SITE_URL
+    number = page_offset + page.pk
+    date = page.published_at or page.created_at
+    link = site + page.get_absolute_url() if page.is_published else f"{site}/?page_id={number}"
+    parts = [
+        "\t<item>\n",
+        f"\t\t<title>{_cdata(html.escape(page.title, quote=False))}</title>\n",
+        f"\t\t<link>{_text(link)}</link>\n",
+        f"\t\t<pubDate>{format_datetime(date) if page.published_at else ''}</pubDate>\n",
+        f"\t\t<dc:creator>{_cdata(page.author.get_username())}</dc:creator>\n",
+        f'\t\t<guid isPermaLink="false">{_text(site)}/?page_id={number}</guid>\n',
+        "\t\t<description></description>\n",
+        f"\t\t<content:encoded>{_cdata(page.body_html)}</content:encoded>\n",
+        f"\t\t<excerpt:encoded>{_cdata('')}</excerpt:encoded>\n",
+        f"\t\t<wp:post_id>{number}</wp:post_id>\n",
+        f"\t\t<wp:post_date>{_cdata(_local(date))}</wp:post_date>\n",
+        f"\t\t<wp:post_date_gmt>{_cdata(_gmt(page.published_at))}</wp:post_date_gmt>\n",
+        f"\t\t<wp:post_modified>{_cdata(_local(page.updated_at))}</wp:post_modified>\n",
+        f"\t\t<wp:post_modified_gmt>{_cdata(_gmt(page.updated_at))}</wp:post_modified_gmt>\n",
+        f"\t\t<wp:comment_status>{_cdata('closed')}</wp:comment_status>\n",
+        f"\t\t<wp:ping_status>{_cdata('closed')}</wp:ping_status>\n",
+        f"\t\t<wp:post_name>{_cdata(page.slug)}</wp:post_name>\n",
+        f"\t\t<wp:status>{_cdata(_status(page))}</wp:status>\n",
+        f"\t\t<wp:post_parent>{page_offset + page.parent_id if page.parent_id else 0}</wp:post_parent>\n",
+        f"\t\t<wp:menu_order>{page.menu_order or 0}</wp:menu_order>\n",
+        f"\t\t<wp:post_type>{_cdata('page')}</wp:post_type>\n",
+        f"\t\t<wp:post_password>{_cdata('')}</wp:post_password>\n",
+        "\t\t<wp:is_sticky>0</wp:is_sticky>\n",
+        _meta("postmeta", MARKDOWN_META, page.body),
+        _meta("postmeta", PAGE_KEY_META, f"page-{page.pk}"),
+        # Empty: not in the header menu (WordPress's 0 would put it there).
+        _meta("postmeta", MENU_ORDER_META, "" if page.menu_order is None else str(page.menu_order)),
+    ]
+    if page.parent_id:
+        parts.append(_meta("postmeta", PAGE_PARENT_META, f"page-{page.parent_id}"))
+    if page.published_at:
+        parts.append(_meta("postmeta", MOMENT_META, page.published_at.isoformat()))
+    for old_url in page.legacy_urls.all():
+        parts.append(_meta("postmeta", LEGACY_PATH_META, old_url.path))
+    parts.append("\t</item>\n")
+    return "".join(parts)
 
 
 def _item(post, comments, author_ids):
     site = settings.SITE_URL
-    if post.status == Post.Status.DRAFT:
-        status = "draft"
-    elif post.published_at and post.published_at > timezone.now():
-        status = "future"
-    else:
-        status = "publish"
+    status = _status(post)
     date = post.published_at or post.created_at
     parts = [
         "\t<item>\n",

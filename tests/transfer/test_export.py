@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from blog.models import Post, Tag
 from comments.models import Comment, ModerationLog
+from pages.models import Page
 from tests.transfer.conftest import WORDPRESS_FILE
 from transfer.models import ImportRun, LegacyURL, SourceRecord
 
@@ -87,7 +88,18 @@ def blog_content():
     return posts
 
 
+def page_content():
+    """The pages as readers know them: address, text, state, menu place, old addresses."""
+    return {
+        page.title: (page.path, page.body, page.body_html, page.status, page.published_at, page.menu_order,
+                     page.author.username, sorted(page.legacy_urls.values_list("path", flat=True)))
+        for page in Page.objects.select_related("author")
+    }
+
+
 def empty_the_site():
+    Page.objects.update(parent=None)
+    Page.objects.all().delete()
     ModerationLog.objects.all().delete()
     SourceRecord.objects.all().delete()
     LegacyURL.objects.all().delete()
@@ -137,12 +149,13 @@ def test_a_round_trip_through_an_empty_site_gives_the_same_blog(blog, run_comman
 
 def test_the_wordpress_theme_unit_test_survives_a_round_trip(run_command, write_file):
     run_command("import_wordpress", WORDPRESS_FILE)
-    before = blog_content()
+    before, pages_before = blog_content(), page_content()
     export = write_file(run_command("export_wordpress"))
     empty_the_site()
     output = run_command("import_wordpress", export)
     assert "Warnings" not in output.replace("longer than new comments may be", "").split("Warnings:")[0]
     assert blog_content() == before
+    assert len(pages_before) == 21 and page_content() == pages_before
 
 
 def test_exporting_twice_from_the_same_import_is_stable(blog, run_command, write_file):

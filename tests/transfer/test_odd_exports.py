@@ -52,10 +52,10 @@ def test_a_post_id_given_twice_keeps_the_first_post_and_says_so(run_command):
     post = Post.objects.get()
     assert post.title == "The first post seven"
     assert [c.body for c in post.comments.all()] == ["On the first."]
-    assert "1 posts whose id is an earlier post's (the first was kept)" in report
+    assert "1 posts whose id is an earlier item's (the first was kept)" in report
     assert "1 comments on skipped items" in report
     assert "1 comments whose id is an earlier comment's (the first was kept)" in report
-    assert "“The second post seven” has the id 7 of an earlier post" in report
+    assert "“The second post seven” has the id 7 of an earlier item" in report
     again = run_command("import_wordpress", DATA / "wordpress-repeated-ids.xml")
     assert Post.objects.get().title == "The first post seven"
     assert "posts                             0          0          1" in again
