@@ -297,6 +297,13 @@ DELIVERY_RETRY_MAX_DELAY = timedelta(seconds=env_int("DELIVERY_RETRY_MAX_DELAY_S
 # taken for dead and what it was sending is queued again.
 DELIVERY_WORKER_HEARTBEAT = timedelta(seconds=env_int("DELIVERY_WORKER_HEARTBEAT_SECONDS", 15))
 DELIVERY_WORKER_DEAD_AFTER = 4 * DELIVERY_WORKER_HEARTBEAT
+# Fetching from other servers (images of an import with --fetch-media; delivery/http.py):
+# one deadline for a whole fetch and its redirects, and how many redirects are followed.
+# Only public addresses are fetched. FETCH_ALLOW_LOOPBACK lets tests reach their own
+# server on 127.0.0.1; it is deliberately not read from the environment.
+FETCH_TIMEOUT_SECONDS = env_int("FETCH_TIMEOUT_SECONDS", 30)
+FETCH_MAX_REDIRECTS = 5
+FETCH_ALLOW_LOOPBACK = False
 
 # Blog
 POSTS_PER_PAGE = 10

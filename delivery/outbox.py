@@ -2,7 +2,8 @@
 
 A channel is a function that sends one Delivery and raises if it could not; it registers
 under a name with `@channel("name")`. Everything else (the row, its task, the retries,
-what moderators see) is the same for every channel.
+what moderators see) is the same for every channel. A channel raises `GiveUp` for a
+failure that retrying cannot mend (the delivery then fails at once).
 """
 
 import logging
@@ -19,6 +20,11 @@ from delivery.models import Delivery, Worker
 logger = logging.getLogger(__name__)
 
 CHANNELS = {}
+
+
+class GiveUp(Exception):
+    """Raised by a channel for a failure no retry can mend (an address we refuse to call):
+    the delivery fails at once, for a person to read and retry if they want."""
 
 
 class WorkerLost(Exception):
@@ -89,6 +95,8 @@ def attempt(delivery_id, ticket, *, worker_id=""):
     delivery = Delivery.objects.get(pk=delivery_id)
     try:
         CHANNELS[delivery.channel](delivery)
+    except GiveUp as error:
+        return _failed(delivery, error, give_up=True)
     except Exception as error:
         return _failed(delivery, error)
     Delivery.objects.filter(pk=delivery.pk, ticket=delivery.ticket).update(
@@ -97,10 +105,10 @@ def attempt(delivery_id, ticket, *, worker_id=""):
     return "sent"
 
 
-def _failed(delivery, error):
+def _failed(delivery, error, *, give_up=False):
     now = timezone.now()
     reason = f"{type(error).__name__}: {error}"[:1000]
-    if now >= delivery.give_up_at:
+    if give_up or now >= delivery.give_up_at:
         Delivery.objects.filter(pk=delivery.pk, ticket=delivery.ticket).update(
             status=Delivery.Status.FAILED, last_error=reason
         )

@@ -6,3 +6,7 @@ class TransferConfig(AppConfig):
 
     name = "transfer"
     verbose_name = "Import and export"
+
+    def ready(self):
+        # The "media" delivery channel registers itself on import; the worker needs it.
+        from transfer import media  # noqa: F401

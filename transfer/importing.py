@@ -33,7 +33,7 @@ from blog.models import Post, Tag
 from comments.models import Comment
 from pages import routes
 from pages.models import Page
-from transfer import html
+from transfer import html, media
 from transfer.models import ImportRun, LegacyURL, SourceRecord
 from transfer.sources import SLUG_MAX_LENGTH, remove_control_characters
 
@@ -66,10 +66,15 @@ class Report:
     renumbered: int = 0
     undated_drafts: int = 0
     category_paths: list = field(default_factory=list)
+    fetch_media: bool = False
 
     ACTIONS = ["created", "updated", "unchanged", "matched", "kept here"]
     ROWS = [("authors", Kind.AUTHOR), ("posts", Kind.POST), ("pages", Kind.PAGE), ("comments", Kind.COMMENT),
-            ("pingbacks and trackbacks", Kind.LINKBACK), ("tags", "tag"), ("old URLs", "url")]
+            ("pingbacks and trackbacks", Kind.LINKBACK), ("tags", "tag"), ("old URLs", "url"),
+            ("images to fetch", "image")]
+    MEDIA_NOTE = ("Images are fetched by the worker (manage.py worker) after the import, and the "
+                  "posts then show the copies: Deliveries and Imported images in the admin show "
+                  "what is still waiting and what could not be fetched.")
 
     def count(self, kind, action, number=1):
         self.counts[kind][action] += number
@@ -125,24 +130,27 @@ class Report:
         if self.category_paths:
             lines.append("Categories with a parent (tags here are flat, so each became a tag of its own):")
             lines.extend(f"  {path}" for path in self.category_paths)
+        if self.fetch_media and sum(self.counts.get("image", Counter()).values()):
+            lines.extend(textwrap.wrap(self.MEDIA_NOTE, 88))
         if self.warnings:
             lines.append("Warnings:")
             lines.extend(f"  - {warning}" for warning in self.warnings)
         return "\n".join(lines) + "\n"
 
 
-def import_blogs(blogs, *, platform, file_name, dry_run=False, by=None, progress=False):
+def import_blogs(blogs, *, platform, file_name, dry_run=False, by=None, progress=False, fetch_media=False):
     """Save `blogs` (SourceBlogs) in one transaction and return the Report.
 
     A dry run does all the work and rolls it back, so its report is exactly what a real
     import would do. Raises ImportFailed, with nothing saved, if the database refuses.
+    With `fetch_media`, the old blog's images are queued to be fetched (transfer/media.py).
     """
-    report = Report(platform=platform, file_name=file_name, dry_run=dry_run)
+    report = Report(platform=platform, file_name=file_name, dry_run=dry_run, fetch_media=fetch_media)
     try:
         with transaction.atomic():
             changed_threads = set()
             for blog in blogs:
-                importer = _Importer(blog, report, by=by, progress=progress)
+                importer = _Importer(blog, report, by=by, progress=progress, fetch_media=fetch_media)
                 importer.run()
                 changed_threads |= importer.changed_threads
             if dry_run:
@@ -189,7 +197,7 @@ def _digest(values):
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
-def _post_state(post):
+def post_state(post):
     return _digest({
         "title": post.title, "body": post.body, "summary": post.summary, "status": post.status,
         "published_at": _instant(post.published_at),
@@ -198,7 +206,7 @@ def _post_state(post):
     })
 
 
-def _page_state(page):
+def page_state(page):
     return _digest({
         "title": page.title, "slug": page.slug, "body": page.body, "status": page.status,
         "published_at": _instant(page.published_at), "author": page.author_id,
@@ -215,7 +223,8 @@ def _comment_state(comment):
 
 
 class _Importer:
-    def __init__(self, blog, report, *, by, progress):
+    def __init__(self, blog, report, *, by, progress, fetch_media=False):
+        self.fetch_media = fetch_media
         self.blog = blog
         self.report = report
         self.by = by
@@ -268,6 +277,7 @@ class _Importer:
         for warning in self.blog.warnings:
             report.warn(warning)
         self.posts.update(self.blog.known_posts)
+        self.media = media.Collector(self.blog, report, fetch=self.fetch_media)
         self.records = {
             (record.kind, record.source_id): record
             for record in SourceRecord.objects.filter(platform=self.blog.platform, site=self.blog.site)
@@ -300,6 +310,7 @@ class _Importer:
                 bar.update()
         for name in self.blog.extra_tags:
             self.tag_for(name)
+        self.media.finish()
         unused = [key for key in self.blog.authors if key not in self.authors_seen]
         if unused:
             self.report.skipped["authors without a post in the export (not created)"] += len(unused)
@@ -396,23 +407,24 @@ class _Importer:
             self.records[(Kind.POST, source.key)] = SourceRecord.objects.create(
                 platform=self.blog.platform, site=self.blog.site, kind=Kind.POST,
                 source_id=source.key, post=post, data=source.data,
-                source_hash=source_hash, local_hash=_post_state(post),
+                source_hash=source_hash, local_hash=post_state(post),
             )
         elif record.source_hash == source_hash:
             post = record.post
             self.report.count(Kind.POST, "unchanged")
-        elif _post_state(record.post) != record.local_hash:
+        elif post_state(record.post) != record.local_hash:
             post = record.post
             self.report.count(Kind.POST, "kept here")
             self.report.warn(f"“{post.title}” changed in the export and here since it was "
                              "imported: the version here was kept.")
         else:
             post = self.update_post(record.post, source)
-            record.data, record.source_hash, record.local_hash = source.data, source_hash, _post_state(post)
+            record.data, record.source_hash, record.local_hash = source.data, source_hash, post_state(post)
             record.save(update_fields=["data", "source_hash", "local_hash", "updated_at"])
             self.report.count(Kind.POST, "updated")
         self.posts[source.key] = post
         self.register_paths(post, source.old_paths)
+        self.media.collect(post.body_html + post.summary_html)
 
     def adoptable_post(self, source):
         """A post already here that `source` is (by an old URL or by its permalink)."""
@@ -469,8 +481,8 @@ class _Importer:
             title=source.title,
             slug=self.free_slug(source.slug, source.published_at),
             author=self.user_for(source.author_key),
-            body=source.body,
-            summary=source.summary,
+            body=self.media.body(source.body),
+            summary=self.media.body(source.summary),
             status=source.status,
             published_at=source.published_at,
             comments_enabled=source.comments_enabled,
@@ -483,8 +495,8 @@ class _Importer:
     def update_post(self, post, source):
         old_permalink = post.get_absolute_url() if post.is_published else None
         post.title = source.title
-        post.body = source.body
-        post.summary = source.summary
+        post.body = self.media.body(source.body)
+        post.summary = self.media.body(source.summary)
         post.status = source.status
         post.comments_enabled = source.comments_enabled
         post.author = self.user_for(source.author_key)
@@ -580,23 +592,24 @@ class _Importer:
             self.records[(Kind.PAGE, source.key)] = SourceRecord.objects.create(
                 platform=self.blog.platform, site=self.blog.site, kind=Kind.PAGE,
                 source_id=source.key, page=page, data=source.data,
-                source_hash=source_hash, local_hash=_page_state(page),
+                source_hash=source_hash, local_hash=page_state(page),
             )
         elif record.source_hash == source_hash:
             page = record.page
             self.report.count(Kind.PAGE, "unchanged")
-        elif _page_state(record.page) != record.local_hash:
+        elif page_state(record.page) != record.local_hash:
             page = record.page
             self.report.count(Kind.PAGE, "kept here")
             self.report.warn(f"The page “{page.title}” changed in the export and here since it was "
                              "imported: the version here was kept.")
         else:
             page = self.update_page(record.page, source, parent)
-            record.data, record.source_hash, record.local_hash = source.data, source_hash, _page_state(page)
+            record.data, record.source_hash, record.local_hash = source.data, source_hash, page_state(page)
             record.save(update_fields=["data", "source_hash", "local_hash", "updated_at"])
             self.report.count(Kind.PAGE, "updated")
         self.pages[source.key] = page
         self.register_paths(page, source.old_paths)
+        self.media.collect(page.body_html)
 
     def adoptable_page(self, source, parent):
         """A page already here at the address the source's page would have, with its title."""
@@ -632,7 +645,7 @@ class _Importer:
             title=source.title,
             parent=parent,
             author=self.user_for(source.author_key),
-            body=source.body,
+            body=self.media.body(source.body),
             status=Page.Status(source.status),
             published_at=source.published_at,
             menu_order=source.menu_order,
@@ -648,7 +661,7 @@ class _Importer:
                              "it keeps its place here.")
             parent = page.parent
         page.title = source.title
-        page.body = source.body
+        page.body = self.media.body(source.body)
         page.status = Page.Status(source.status)
         page.published_at = source.published_at
         page.menu_order = source.menu_order

@@ -170,3 +170,18 @@ def test_a_dead_workers_task_is_marked_failed():
 def test_an_unknown_channel_is_refused():
     with pytest.raises(ValueError, match="No delivery channel"):
         outbox.enqueue("pigeon", key="k", recipient="r", summary="s", payload={})
+
+
+def test_a_failure_no_retry_can_mend_fails_at_once_for_a_person_to_see(send_queued):
+    @outbox.channel("test-refusing")
+    def refuse(delivery):
+        raise outbox.GiveUp("That address is not one we call.")
+
+    try:
+        delivery = outbox.enqueue("test-refusing", key="refused-1", recipient="x", summary="s", payload={})
+        assert send_queued() == ["failed"]
+        delivery.refresh_from_db()
+        assert delivery.status == Delivery.Status.FAILED and delivery.attempts == 1
+        assert "not one we call" in delivery.last_error
+    finally:
+        del outbox.CHANNELS["test-refusing"]

@@ -10,6 +10,8 @@ from transfer.xmlfile import BadFile, read_upload
 
 class ImportCommand(BaseCommand):
     platform = None  # a SourceRecord.Platform value
+    # Whether the export holds posts whose images --fetch-media can bring here.
+    has_media = True
 
     def read(self, data, *, name, recover=False):
         """The SourceBlogs in the file's bytes (BadFile when it is not an export we read)."""
@@ -35,7 +37,7 @@ class ImportCommand(BaseCommand):
             blogs = self.read(data, name=path.name, recover=options["recover"])
             report = import_blogs(
                 blogs, platform=self.platform, file_name=path.name, dry_run=options["dry_run"],
-                progress=options["verbosity"] > 0,
+                progress=options["verbosity"] > 0, fetch_media=options.get("fetch_media", False),
             )
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror or error}.") from None

@@ -10,6 +10,7 @@ class Command(ImportCommand):
         "(a permalink or an old address of an import). Safe to run again."
     )
     platform = SourceRecord.Platform.DISQUS
+    has_media = False
 
     def read(self, data, *, name, recover=False):
         return [read_disqus(data, name=name, recover=recover)]
