@@ -28,6 +28,14 @@ class ImportCommand(BaseCommand):
             help="Read a file that is not well-formed XML as far as it can be (as WordPress's "
             "importer does) and list what could not be read. DTDs and entities are still refused.",
         )
+        if not self.has_media:
+            return
+        parser.add_argument(
+            "--fetch-media", action="store_true",
+            help="Bring the images the posts and pages show from the old blog's servers (and "
+            "WordPress's image attachments) here: queued now, fetched by the worker, then the "
+            "posts show the copies. Safe to run again: each image is fetched once.",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
