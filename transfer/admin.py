@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from transfer.forms import ImportForm
 from transfer.importing import ImportFailed
-from transfer.models import ImportRun, LegacyURL, SourceRecord
+from transfer.models import ImportedImage, ImportRun, LegacyURL, SourceRecord
 from transfer.uploads import import_upload
 from transfer.wxr import wxr_chunks
 from transfer.xmlfile import BadFile
@@ -51,6 +51,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
                         platform=form.cleaned_data["platform"],
                         dry_run=form.cleaned_data["dry_run"],
                         recover=form.cleaned_data["recover"],
+                        fetch_media=form.cleaned_data["fetch_media"],
                         by=request.user,
                     )
                 except (BadFile, ImportFailed) as error:
@@ -95,3 +96,14 @@ class SourceRecordAdmin(ReadOnlyAdmin):
     search_fields = ["source_id"]
     list_select_related = ["post", "page", "comment", "user"]
     readonly_fields = ["data"]
+
+
+@admin.register(ImportedImage)
+class ImportedImageAdmin(ReadOnlyAdmin):
+    """The old blog's images that --fetch-media brings here: waiting, fetched, or why not.
+
+    A failed one is retried from Deliveries, or by importing again with the option."""
+
+    list_display = ["source_url", "status", "url", "error", "created_at", "fetched_at"]
+    list_filter = ["status"]
+    search_fields = ["source_url"]

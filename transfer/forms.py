@@ -20,3 +20,9 @@ class ImportForm(forms.Form):
         help_text="Read a file that is not well-formed XML as far as it can be, and list what "
         "could not be read (WordPress's importer reads such files too).",
     )
+    fetch_media = forms.BooleanField(
+        required=False, label="Fetch images",
+        help_text="Bring the images the posts and pages show from the old blog's servers (and "
+        "WordPress's image attachments) here. The worker fetches them after the import; "
+        "Imported images lists what could not be fetched.",
+    )

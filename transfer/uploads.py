@@ -27,7 +27,7 @@ def detect_platform(data, *, name):
     )
 
 
-def import_upload(upload, *, platform="", dry_run=False, recover=False, by=None):
+def import_upload(upload, *, platform="", dry_run=False, recover=False, fetch_media=False, by=None):
     """Import an UploadedFile; BadFile or ImportFailed (nothing saved) when it cannot be."""
     name = upload.name
     data = read_upload(upload, name=name)
@@ -40,4 +40,5 @@ def import_upload(upload, *, platform="", dry_run=False, recover=False, by=None)
         blogs = [read_disqus(data, name=name, recover=recover)]
     else:
         blogs = read_blogger(data, name=name, recover=recover)
-    return import_blogs(blogs, platform=platform, file_name=name, dry_run=dry_run, by=by)
+    return import_blogs(blogs, platform=platform, file_name=name, dry_run=dry_run, by=by,
+                        fetch_media=fetch_media and platform != Platform.DISQUS)

@@ -57,6 +57,15 @@ def _text(value):
     return escape(_NOT_XML.sub("", str(value or "")))
 
 
+_ROOT_RELATIVE = re.compile(r'(\s(?:src|href)=")(/(?!/)[^"]*)"')
+
+
+def _absolute(html_text):
+    """HTML whose addresses on this site (`/media/imported/...`, other posts) name the site,
+    so that a WordPress elsewhere finds them (its importer can then fetch the images)."""
+    return _ROOT_RELATIVE.sub(lambda match: f'{match.group(1)}{settings.SITE_URL}{match.group(2)}"', html_text)
+
+
 def _local(moment):
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "0000-00-00 00:00:00"
 
@@ -161,7 +170,7 @@ def _page_item(page, page_offset):
         f"\t\t<dc:creator>{_cdata(page.author.get_username())}</dc:creator>\n",
         f'\t\t<guid isPermaLink="false">{_text(site)}/?page_id={number}</guid>\n',
         "\t\t<description></description>\n",
-        f"\t\t<content:encoded>{_cdata(page.body_html)}</content:encoded>\n",
+        f"\t\t<content:encoded>{_cdata(_absolute(page.body_html))}</content:encoded>\n",
         f"\t\t<excerpt:encoded>{_cdata('')}</excerpt:encoded>\n",
         f"\t\t<wp:post_id>{number}</wp:post_id>\n",
         f"\t\t<wp:post_date>{_cdata(_local(date))}</wp:post_date>\n",
@@ -205,7 +214,7 @@ def _item(post, comments, author_ids):
         f"\t\t<dc:creator>{_cdata(post.author.get_username())}</dc:creator>\n",
         f'\t\t<guid isPermaLink="false">{_text(site)}/?p={post.pk}</guid>\n',
         "\t\t<description></description>\n",
-        f"\t\t<content:encoded>{_cdata(post.body_html)}</content:encoded>\n",
+        f"\t\t<content:encoded>{_cdata(_absolute(post.body_html))}</content:encoded>\n",
         f"\t\t<excerpt:encoded>{_cdata(post.summary_html if post.summary.strip() else '')}</excerpt:encoded>\n",
         f"\t\t<wp:post_id>{post.pk}</wp:post_id>\n",
         f"\t\t<wp:post_date>{_cdata(_local(date))}</wp:post_date>\n",

@@ -96,3 +96,31 @@ def test_the_export_downloads_as_a_wxr_file(admin_client, published_post):
 def test_the_import_list_links_to_import_and_export(admin_client):
     content = admin_client.get("/admin/transfer/importrun/").content.decode()
     assert UPLOAD_URL in content and EXPORT_URL in content
+
+
+def test_the_upload_page_offers_a_dry_run_and_fetching_images(admin_client):
+    content = admin_client.get(UPLOAD_URL).content.decode()
+    assert 'name="dry_run"' in content and 'name="fetch_media"' in content
+
+
+def test_fetching_images_from_the_admin_queues_them_with_the_import(admin_client, settings, tmp_path):
+    from delivery.models import Delivery
+    from pages.models import Page
+    from transfer.models import ImportedImage
+
+    response = admin_client.post(UPLOAD_URL, {"file": upload(WORDPRESS_FILE), "fetch_media": "on"})
+    content = response.content.decode()
+    assert response.status_code == 200 and "images to fetch" in content
+    assert "Imported images" in content
+    # The theme unit test's 33 image attachments and the images its posts show on its hosts.
+    assert ImportedImage.objects.count() == Delivery.objects.filter(channel="media").count() > 33
+    assert Page.objects.count() == 21
+
+
+def test_imported_images_are_listed_for_superusers(admin_client):
+    from transfer.models import ImportedImage
+
+    ImportedImage.objects.create(source_url="https://old.example.com/a.png", source_hash="x" * 64,
+                                 status=ImportedImage.Status.FAILED, error="HTTP 404")
+    content = admin_client.get("/admin/transfer/importedimage/").content.decode()
+    assert "https://old.example.com/a.png" in content and "HTTP 404" in content

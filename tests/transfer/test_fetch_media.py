@@ -204,3 +204,11 @@ def test_a_round_trip_keeps_the_copies(old_blog, run_command, write_file, send_q
     run_command("import_wordpress", export)
     assert blog_content() == before and page_content() == pages_before
     assert ImportedImage.objects.get().url in Post.objects.get().body
+
+
+def test_the_export_names_the_copies_with_the_site_address_for_a_wordpress_elsewhere(
+        old_blog, run_command, write_file, send_queued, settings):
+    run_command("import_wordpress", write_file(export_of(old_blog, post_with_images(old_blog))), "--fetch-media")
+    send_queued()
+    export = run_command("export_wordpress")
+    assert f'src="{settings.SITE_URL}{ImportedImage.objects.get().url}"' in export
