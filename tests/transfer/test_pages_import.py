@@ -4,6 +4,8 @@ import re
 
 import pytest
 from defusedxml import ElementTree
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from pages.models import Page
 from tests.transfer.conftest import WORDPRESS_FILE, wxr, wxr_comment, wxr_item
@@ -238,3 +240,16 @@ def test_a_round_trip_through_an_empty_site_keeps_the_pages(site_pages, run_comm
     # And importing the same export again finds every page.
     again = run_command("import_wordpress", export)
     assert re.search(r"pages\s+0\s+0\s+3\s+0\s+0", again)
+
+
+def test_exporting_pages_takes_the_same_queries_however_many_there_are(make_page, make_user, run_command,
+                                                                       django_assert_num_queries):
+    writer = make_user("page-writer")
+    make_page(title="Only one", author=writer)
+    with CaptureQueriesContext(connection) as one_page:
+        run_command("export_wordpress")
+    parent = make_page(title="Parent", author=writer)
+    for number in range(20):
+        make_page(title=f"More {number}", author=writer, parent=parent if number % 2 else None)
+    with django_assert_num_queries(len(one_page.captured_queries)):
+        run_command("export_wordpress")
