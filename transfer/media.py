@@ -98,11 +98,7 @@ class Collector:
         self.fetched = dict(
             ImportedImage.objects.filter(status=ImportedImage.Status.FETCHED).values_list("source_url", "url")
         )
-        for url in blog.attachment_urls:
-            if looks_like_image(url):
-                self.wanted.setdefault(url, None)
-            else:
-                report.skipped["attachments that are not images (left at their old address)"] += 1
+        self.attachments = blog.attachment_urls
 
     def body(self, text):
         return rewrite(text, self.fetched)
@@ -118,12 +114,19 @@ class Collector:
         """Queue what is not here yet (with --fetch-media), or say what is left behind."""
         urls = [url for url in self.wanted if url not in self.fetched]
         if not self.fetch:
+            # (Attachments are counted with the items the import skips.)
             if urls:
-                self.report.skipped["images on the old blog's servers (left there; --fetch-media "
-                                    "brings them here)"] += len(urls)
+                self.report.skipped["images the posts show from the old blog's servers (left there; "
+                                    "--fetch-media brings them here)"] += len(urls)
             return
-        for url in urls:
-            self.queue(url)
+        for url in self.attachments:
+            if looks_like_image(url):
+                urls.append(url)
+            else:
+                self.report.skipped["attachments that are not images (left at their old address)"] += 1
+        for url in dict.fromkeys(urls):
+            if url not in self.fetched:
+                self.queue(url)
 
     def queue(self, url):
         image, created = ImportedImage.objects.get_or_create(

@@ -123,7 +123,7 @@ def test_images_of_pages_are_fetched_too(old_blog, run_command, write_file, send
 def test_without_fetch_media_the_report_says_which_images_stay_on_the_old_servers(
         old_blog, run_command, write_file):
     output = run_command("import_wordpress", write_file(export_of(old_blog, post_with_images(old_blog))))
-    assert "1 images on the old blog's servers (left there; --fetch-media brings them here)" in output
+    assert "1 images the posts show from the old blog's servers (left there; --fetch-media brings them here)" in output
     assert not Delivery.objects.exists()
 
 
