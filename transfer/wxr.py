@@ -142,7 +142,7 @@ def wxr_chunks():
                 next_linkback_id += 1
             yield "\t</item>\n"
     # WordPress numbers posts and pages in one series: pages come after every post's id.
-    page_offset = (Post.objects.aggregate(Max("pk"))["pk__max"] or 0)
+    page_offset = max(post_ids, default=0)
     for page in Page.objects.select_related("author").prefetch_related("legacy_urls").order_by("path"):
         yield _page_item(page, page_offset)
     yield "</channel>\n</rss>\n"
