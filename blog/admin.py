@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AdminFileWidget
 from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
@@ -11,6 +12,7 @@ from django.urls import reverse
 from blog import images, pagecache
 from blog.admin_lists import PostActionsMixin, PostStateFilter, TagActionsMixin, WriterFilter
 from blog.admin_studio import AutosaveAdminMixin, PreviewLinksAdminMixin, RevisionsAdminMixin
+from blog.forms import ReencodedImageField
 from blog.models import AuthorProfile, Post, Tag
 from blog.text import RefuseControlCharactersAdminMixin
 from blog.widgets import MarkdownEditorWidget
@@ -93,9 +95,17 @@ class PostAdmin(
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["tags"]
     list_select_related = ["author"]
-    formfield_overrides = {models.TextField: {"widget": MarkdownEditorWidget}}
+    formfield_overrides = {
+        models.TextField: {"widget": MarkdownEditorWidget},
+        # The cover goes through the same checks and re-encoding as the editor's images.
+        models.ImageField: {
+            "form_class": ReencodedImageField,
+            "widget": AdminFileWidget(attrs={"accept": images.ACCEPTED_TYPES}),
+        },
+    }
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "summary", "tags"]}),
+        ("Cover image", {"fields": ["cover_image", "cover_alt"]}),
         ("Publishing", {"fields": ["status", "published_at", "author", "comments_enabled"]}),
     ]
 

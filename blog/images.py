@@ -10,9 +10,10 @@ canvas, the number of frames, and the pixels of all frames together (an animated
 decoded as one full canvas per frame, however small its frames). Decoding stops between
 frames once it has used its share of CPU time. docs/SECURITY.md gives each limit with its measured cost.
 
-`reencode_upload()` is the one way in for every kind of upload (the editor's images here;
-avatars, covers or imported media later): it checks and re-encodes, and leaves storing to
-the caller.
+`reencode_upload()` is the one way in for every kind of upload (the editor's images and
+avatars through `store_uploaded_image()`, posts' covers through `reencoded_file()` and
+`blog.forms.ReencodedImageField`): it checks and re-encodes, and leaves storing to the
+caller.
 """
 
 import io
@@ -36,6 +37,8 @@ ACCEPTED_FORMATS = {
     "GIF": ("gif", {}),
     "WEBP": ("webp", {"quality": 88}),
 }
+# What file controls offer to choose (the `accept` attribute): a hint, never a check.
+ACCEPTED_TYPES = "image/png,image/jpeg,image/gif,image/webp"
 # What each frame keeps of what the file said about it: pixels need their transparency;
 # everything else (comments, EXIF, XMP, ICC, text chunks) is dropped.
 KEPT_FRAME_INFO = ("transparency",)
@@ -92,11 +95,20 @@ def reencode_upload(upload):
 
 def store_uploaded_image(upload):
     """The editor's upload: check, re-encode and store; return the stored image's URL."""
-    image = reencode_upload(upload)
+    image = reencoded_file(upload)
     now = timezone.now()
-    name = f"uploads/{now:%Y/%m}/{uuid.uuid4().hex}.{image.extension}"
-    stored_name = default_storage.save(name, ContentFile(image.content))
+    stored_name = default_storage.save(f"uploads/{now:%Y/%m}/{image.name}", image)
     return default_storage.url(stored_name)
+
+
+def reencoded_file(upload):
+    """The upload checked and re-encoded (reencode_upload()), as a file to store.
+
+    Its name is random, with the extension of what was kept; a model's FileField (a post's
+    cover) stores it under its own folder.
+    """
+    image = reencode_upload(upload)
+    return ContentFile(image.content, name=f"{uuid.uuid4().hex}.{image.extension}")
 
 
 def _read_within_limit(upload):

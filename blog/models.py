@@ -167,6 +167,37 @@ class PostQuerySet(models.QuerySet):
         """What a user may open: published posts, plus the drafts they could edit."""
         return self.published() | self.editable_by(user)
 
+    def before(self, post):
+        """Posts that come before `post` in time, nearest first.
+
+        Posts published at the same moment are told apart by id, as lists order them
+        (Meta.ordering), so that previous and next walk the same order readers see.
+        """
+        earlier = models.Q(published_at__lt=post.published_at) | models.Q(
+            published_at=post.published_at, pk__lt=post.pk
+        )
+        return self.filter(earlier).order_by("-published_at", "-pk")
+
+    def after(self, post):
+        """Posts that come after `post` in time, nearest first."""
+        later = models.Q(published_at__gt=post.published_at) | models.Q(
+            published_at=post.published_at, pk__gt=post.pk
+        )
+        return self.filter(later).order_by("published_at", "pk")
+
+    def related_to(self, post):
+        """Posts sharing tags with `post`, those sharing the most first, then newest first.
+
+        One query, whatever the number of posts and tags: `post`'s tags are a subquery, and
+        each candidate's count of shared tags is counted over the join the filter made.
+        """
+        return (
+            self.exclude(pk=post.pk)
+            .filter(tags__in=Post.tags.through.objects.filter(post=post).values("tag_id"))
+            .annotate(shared_tags=models.Count("tags"))
+            .order_by("-shared_tags", "-published_at", "-pk")
+        )
+
     def search(self, query):
         """Posts matching `query` (web search syntax): title matches first, then the
         others, newest first within each (blog/search.py). A query with no word to
@@ -217,6 +248,27 @@ class Post(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
     comments_enabled = models.BooleanField(default=True)
+    # Stored only as blog/images.py re-encodes it (the admin's ReencodedImageField); its
+    # size is kept so that pages reserve its place before it loads.
+    cover_image = models.ImageField(
+        upload_to="covers/%Y/%m/",
+        max_length=300,
+        blank=True,
+        width_field="cover_width",
+        height_field="cover_height",
+        help_text="Shown above the post, in lists of posts, and when the post is shared "
+        "(OpenGraph, Twitter cards). A PNG, JPEG, GIF or WebP image.",
+    )
+    cover_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    cover_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    cover_alt = models.CharField(
+        "cover image description",
+        max_length=300,
+        blank=True,
+        validators=[text_rules.refuse_control_characters],
+        help_text="What the cover image shows, for readers who cannot see it. Required "
+        "with an image.",
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -240,6 +292,7 @@ class Post(models.Model):
     def clean(self):
         super().clean()
         self._check_permalink_unchanged()
+        self._check_cover_described()
         try:
             markdown.check_post_source(self.body)
             markdown.check_post_source(self.summary)
@@ -257,6 +310,13 @@ class Post(models.Model):
             raise ValidationError(
                 "This post is published, so its permalink (slug and publication date) "
                 f"cannot change: it stays {stored.get_absolute_url()}."
+            )
+
+    def _check_cover_described(self):
+        """A cover image is part of the post: readers who cannot see it are told what it shows."""
+        if self.cover_image and not self.cover_alt.strip():
+            raise ValidationError(
+                {"cover_alt": "Describe the cover image: what it shows, for readers who cannot see it."}
             )
 
     def render(self):

@@ -13,7 +13,10 @@ from django.utils import timezone
 from reversion.models import Version
 
 # What a revision keeps and shows, in the order a comparison lists the changes.
-REVISED_FIELDS = ["title", "slug", "summary", "body", "tags", "status", "published_at", "comments_enabled"]
+REVISED_FIELDS = [
+    "title", "slug", "summary", "body", "tags", "cover_image", "cover_alt", "status", "published_at",
+    "comments_enabled",
+]
 # What restoring brings back: the writing and its tags. Status, dates and slug stay as they
 # are now, so restoring an old text never unpublishes a post or moves its permalink.
 RESTORED_FIELDS = ["title", "summary", "body"]
@@ -56,19 +59,22 @@ def snapshot(version):
 def compare(older, newer):
     """The differences between two revisions, as a list of changed fields.
 
-    Each change is {"field", "old", "new"} for short values, or {"field", "lines"} for the
-    body and summary, whose lines are {"kind": "same" | "added" | "removed", "text"}.
+    Each change is {"field", "label", "old", "new"} for short values, or {"field", "label",
+    "lines"} for the body and summary, whose lines are {"kind": "same" | "added" | "removed", "text"}.
     """
+    from blog.models import Post
+
     before, after = snapshot(older), snapshot(newer)
     changes = []
     for name in REVISED_FIELDS:
         old, new = before[name], after[name]
         if old == new:
             continue
+        label = Post._meta.get_field(name).verbose_name
         if name in LINE_FIELDS:
-            changes.append({"field": name, "lines": line_diff(old or "", new or "")})
+            changes.append({"field": name, "label": label, "lines": line_diff(old or "", new or "")})
         else:
-            changes.append({"field": name, "old": _shown(old), "new": _shown(new)})
+            changes.append({"field": name, "label": label, "old": _shown(old), "new": _shown(new)})
     return changes
 
 

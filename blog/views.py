@@ -296,7 +296,12 @@ def markdown_preview(request):
 @require_POST
 @rate_limit("image-upload")
 def image_upload(request):
-    """markdownx's image upload: answers with Markdown for the stored image, or a JSON error."""
+    """markdownx's image upload: the stored image's address, or a JSON error.
+
+    `image_url` is what the editor (static/js/editor.js) inserts once the author has
+    described the image; `image_code`, Markdown with an empty description, is what
+    markdownx's own script would insert were the editor's script not running.
+    """
     _require_post_author(request)
     upload = request.FILES.get("image")
     if upload is None:
@@ -305,4 +310,4 @@ def image_upload(request):
         url = images.store_uploaded_image(upload)
     except images.ImageRejected as error:
         return JsonResponse({"image": [str(error)]}, status=400)
-    return JsonResponse({"image_code": f"![]({url})"})
+    return JsonResponse({"image_url": url, "image_code": f"![]({url})"})
