@@ -105,7 +105,7 @@ class PostAdmin(
     }
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "summary", "tags"]}),
-        ("Cover image", {"fields": ["cover_image", "cover_alt"]}),
+        ("Cover", {"fields": ["cover_image", "cover_alt"]}),
         ("Publishing", {"fields": ["status", "published_at", "author", "comments_enabled"]}),
     ]
 

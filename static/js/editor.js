@@ -49,9 +49,11 @@
     }, true);
   }
 
-  function insertAtCursor(editor, text) {
-    var start = editor.selectionStart;
-    editor.value = editor.value.slice(0, start) + text + editor.value.slice(editor.selectionEnd);
+  // `at`: the selection [start, end] to replace; the editor's own selection otherwise.
+  function insertAtCursor(editor, text, at) {
+    var start = at ? at[0] : editor.selectionStart;
+    var end = at ? at[1] : editor.selectionEnd;
+    editor.value = editor.value.slice(0, start) + text + editor.value.slice(end);
     editor.selectionStart = editor.selectionEnd = start + text.length;
     // markdownx refreshes the preview on input events.
     editor.dispatchEvent(new Event("input", {bubbles: true}));
@@ -207,12 +209,15 @@
           return;
         }
         status.textContent = "Uploaded " + file.name + ". Describe it to insert it.";
+        // Where the image goes: the text cannot change while the dialog is open, and
+        // giving the focus back to the editor as it closes moves its cursor to the start.
+        var at = [editor.selectionStart, editor.selectionEnd];
         return asker.ask(address, file.name, focusAfter).then(function (description) {
           if (description === null) {
             status.textContent = file.name + " was not inserted.";
             return;
           }
-          insertAtCursor(editor, imageMarkdown(description, address));
+          insertAtCursor(editor, imageMarkdown(description, address), at);
           status.textContent = description ?
             "Inserted " + file.name + " into the text, described as “" + description.trim() + "”." :
             "Inserted " + file.name + " into the text as a decorative image, with no description.";

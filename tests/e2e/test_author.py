@@ -58,12 +58,11 @@ def test_author_writes_previews_illustrates_and_publishes_a_post(page, make_staf
     editor.focus()
     page.keyboard.press("Control+Home")
     page.evaluate(DROP_FILE, ["#id_body", "map.png", base64.b64encode(png_bytes()).decode()])
-    expect(editor).to_have_value(re.compile(r"^!\[\]\(/media/uploads/\S+\.png\)"))
-    # The author gives the image its alternative text, inside the brackets.
-    page.keyboard.press("Control+Home")
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")
+    # The image goes in once the author has said what it shows.
+    expect(page.get_by_role("dialog", name="Describe the image")).to_be_visible()
     page.keyboard.type("Sketch map of the camps")
+    page.keyboard.press("Enter")
+    expect(editor).to_have_value(re.compile(r"^!\[Sketch map of the camps\]\(/media/uploads/\S+\.png\)"))
     expect(preview.get_by_role("img", name="Sketch map of the camps")).to_be_visible()
 
     page.get_by_label("Status").select_option(label="Published")

@@ -90,25 +90,28 @@ def test_author_illustrates_and_publishes_a_post_with_the_keyboard_alone(page, m
 
     # The operating system's file dialog is outside the page; Playwright stands in for it.
     image_control.set_input_files(png_file())
-    expect(status).to_have_text(re.compile(r"^Inserted map\.png"))
+    # The site's own dialog then asks what the image shows, its text field focused.
+    dialog = page.get_by_role("dialog", name="Describe the image")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Text for readers who cannot see the image")).to_be_focused()
+    expect(editor).to_have_value("The camps, as a prisoner drew them:\n\n")
+    page.keyboard.type("Sketch map of the camps")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(status).to_have_text(re.compile(r"^Inserted map\.png into the text, described as"))
     expect(editor).to_have_value(
-        re.compile(r"^The camps, as a prisoner drew them:\n\n!\[\]\(/media/uploads/\S+\.png\)$")
+        re.compile(r"^The camps, as a prisoner drew them:\n\n!\[Sketch map of the camps\]\(/media/uploads/\S+\.png\)$")
     )
-    preview_image = page.locator("#id_body ~ .markdownx-preview img[src^='/media/uploads/']")
+    preview_image = page.locator("#id_body ~ .markdownx-preview").get_by_role("img", name="Sketch map of the camps")
     expect(preview_image).to_be_visible()
     assert preview_image.evaluate("img => img.complete && img.naturalWidth") == 64
+    # The focus is back where the author was.
     expect(image_control).to_be_focused()
 
-    # Back in the text, the cursor sits after the image; the author describes it.
+    # Back in the text, the cursor sits after the image.
     page.keyboard.press("Shift+Tab")
     expect(editor).to_be_focused()
-    page.keyboard.press("Control+End")
-    for _ in range(len(editor.input_value().rsplit("](", 1)[1]) + 2):
-        page.keyboard.press("ArrowLeft")
-    page.keyboard.type("Sketch map of the camps")
-    expect(page.locator("#id_body ~ .markdownx-preview").get_by_role(
-        "img", name="Sketch map of the camps")).to_be_visible()
-
+    assert editor.evaluate("e => e.selectionStart === e.value.length")
     page.keyboard.press("Escape")
     press_tab_until(page, page.get_by_label("Status"))
     page.keyboard.type("Published")
