@@ -9,7 +9,9 @@ from comments.models import Comment
 
 pytestmark = pytest.mark.django_db
 
-# The content versions (page cache), the post with its author, its tags, the thread.
+# The content versions (page cache), the post with its author, its tags, the thread. The
+# links under the post (previous, next, related: 3 queries) are, like the sidebar, a fragment
+# cached with the site's version: counted in tests/blog/test_neighbours.py.
 POST_PAGE_QUERIES = 4
 
 
@@ -37,7 +39,7 @@ def test_a_post_page_takes_four_queries_with_3_or_300_comments(
     post = make_post(tags=["history", "war"])
     add_thread(post, count)
     url = post.get_absolute_url()
-    client.get(url)  # the sidebar's aggregates are cached for every page after this one
+    client.get(url)  # the sidebar and the links under the post are cached after this one
     with django_assert_num_queries(POST_PAGE_QUERIES):
         # A query string the cache has not seen: the page is rendered, not served.
         response = client.get(f"{url}?page=1")
