@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0012_editors'),
+        ('blog', '0013_tagredirect'),
     ]
 
     operations = [
