@@ -218,3 +218,20 @@ def test_a_scheduled_post_appears_under_its_neighbour_when_due(client, make_post
     monkeypatch.setattr(timezone, "now", lambda: later)
 
     assert pager(client, older) == (None, "Scheduled")
+
+
+def test_the_post_lists_bulk_actions_refresh_the_neighbours_cached_pages(
+    client, admin_client, make_post, django_capture_on_commit_callbacks
+):
+    older = make_post(title="Older", age=timedelta(days=2))
+    newer = make_post(title="Newer", age=timedelta(days=1))
+    assert pager(client, older) == (None, "Newer")
+
+    for action, expected in [("unpublish", (None, None)), ("publish_now", (None, "Newer"))]:
+        assert client.get(older.get_absolute_url())["X-Page-Cache"] == "hit"
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client.post(
+                "/admin/blog/post/", {"action": action, "_selected_action": [newer.pk]}
+            )
+        assert response.status_code == 302
+        assert pager(client, older) == expected, action
