@@ -414,7 +414,7 @@ class Post(models.Model):
         )
 
 
-reversion.register(Post, fields=revisions.REVISED_FIELDS)
+reversion.register(Post, fields=revisions.STORED_FIELDS)
 
 
 class AuthorProfile(models.Model):

@@ -2,7 +2,8 @@
 
 A revision is made by the code path that saves: the admin's change form (PostAdmin), a
 restore (restore() below), and anything else that wraps its saves in `saving(user, comment)`.
-Each stores the fields in REVISED_FIELDS, the tags, who saved and when.
+Each stores the fields in STORED_FIELDS (those compared, REVISED_FIELDS, with the tags),
+who saved and when.
 """
 
 import difflib
@@ -17,6 +18,9 @@ REVISED_FIELDS = [
     "title", "slug", "summary", "body", "tags", "cover_image", "cover_alt", "status", "published_at",
     "comments_enabled",
 ]
+# What a revision stores: also the cover's size, which Django would otherwise work out
+# by reading the image file each time an old revision is loaded (and fail on if it is gone).
+STORED_FIELDS = [*REVISED_FIELDS, "cover_width", "cover_height"]
 # What restoring brings back: the writing and its tags. Status, dates and slug stay as they
 # are now, so restoring an old text never unpublishes a post or moves its permalink.
 RESTORED_FIELDS = ["title", "summary", "body"]

@@ -327,3 +327,19 @@ def test_a_changed_cover_shows_on_cached_pages(client, author, make_post, django
     assert response.status_code == 302, response.content.decode()[:3000]
     for url in ["/", post.get_absolute_url()]:
         assert 'alt="Fishing boats along a quay"' in client.get(url).content.decode(), url
+
+
+def test_revisions_of_a_cover_whose_file_is_gone_still_open_and_compare(client, author, media):
+    client.force_login(author)
+    client.post("/admin/blog/post/add/", post_form(cover_image=cover_upload(), cover_alt="Boats"))
+    post = Post.objects.get()
+    client.post(f"/admin/blog/post/{post.pk}/change/", post_form(**{"cover_image-clear": "on", "cover_alt": ""}))
+    # Files outlive their posts' revisions only as long as storage keeps them.
+    for path in stored_files(media):
+        path.unlink()
+    newer, older = revisions.history(post)[:2]
+
+    response = client.get(f"/admin/blog/post/{post.pk}/revisions/", {"from": older.pk, "to": newer.pk})
+
+    assert response.status_code == 200
+    assert "Cover image" in response.content.decode()
