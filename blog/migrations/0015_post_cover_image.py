@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0013_tagredirect'),
+        ('blog', '0014_site_settings'),
     ]
 
     operations = [
