@@ -155,12 +155,26 @@ def test_author_is_asked_to_describe_each_image_inserted(page, make_staff, log_i
     expect(status).to_have_text("spare.png was not inserted.")
     expect(editor).to_have_value(before)
 
+    page.get_by_label("Title").fill("Maps of the camps")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    post = Post.objects.get()
+    assert re.fullmatch(
+        r"Before the map\.\n\n!\[Sketch map of the \\\[three\\\] camps\]\(/media/uploads/\S+\.png\)\n"
+        r"!\[\]\(/media/uploads/\S+\.png\)",
+        post.body.replace("\r\n", "\n"),
+    )
+    assert 'alt="Sketch map of the [three] camps"' in post.body_html
+    assert 'alt=""' in post.body_html
+
 
 def test_the_editors_preview_looks_like_the_published_post(page, make_staff, log_in, publish):
     body = "Opening words with a [link](https://example.org/).\n\n## A section\n\n> A quotation.\n"
     published = publish("Styled", body)
     open_new_post(page, make_staff, log_in)
     page.locator("textarea#id_body").fill(body)
+    # Kept by autosave before the editor is left, so that nothing is sent as it closes.
+    expect(page.locator(".autosave-status")).to_contain_text("Your unsaved work was kept")
     preview = page.locator("#id_body ~ .markdownx-preview")
     expect(preview.get_by_role("heading", name="A section", level=2)).to_be_visible()
     expect(preview.locator("p").first).to_have_css("font-size", "18px")
