@@ -305,6 +305,11 @@ FETCH_TIMEOUT_SECONDS = env_int("FETCH_TIMEOUT_SECONDS", 30)
 FETCH_MAX_REDIRECTS = 5
 FETCH_ALLOW_LOOPBACK = False
 
+# Uploads the admin's import page queued for the worker are kept here until their import
+# ends (transfer/runs.py): private, never under MEDIA_ROOT; the web process and the worker
+# must both be able to write it.
+TRANSFER_UPLOAD_ROOT = Path(os.environ.get("TRANSFER_UPLOAD_ROOT", BASE_DIR / "var" / "imports"))
+
 # Blog
 POSTS_PER_PAGE = 10
 # Shareable preview links of drafts last this many days unless the author chooses (1 to the max).

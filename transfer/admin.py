@@ -1,16 +1,21 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
 from transfer.forms import ImportForm
-from transfer.importing import ImportFailed
+from transfer import runs
+from transfer.importing import Report
 from transfer.models import ImportedImage, ImportRun, LegacyURL, SourceRecord
-from transfer.uploads import import_upload
 from transfer.wxr import wxr_chunks
 from transfer.xmlfile import BadFile
+
+
+# The run page reloads itself this often until the import ends.
+REFRESH_SECONDS = 2
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -23,11 +28,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(ReadOnlyAdmin):
-    """The imports that were saved; the import page and the export download start here."""
+    """The imports, queued, running and done; the import page and the export download start here."""
 
-    list_display = ["imported_at", "platform", "file_name", "imported_by"]
-    list_filter = ["platform"]
-    fields = ["imported_at", "platform", "file_name", "imported_by", "report"]
+    list_display = ["imported_at", "platform", "file_name", "imported_by", "status", "progress", "dry_run"]
+    list_filter = ["status", "platform"]
+    list_select_related = ["imported_by"]
     change_list_template = "transfer/admin/importrun_change_list.html"
 
     def get_urls(self):
@@ -37,16 +42,29 @@ class ImportRunAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
+    def has_module_permission(self, request):
+        return runs.may_import(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return runs.may_import(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="items")
+    def progress(self, run):
+        processed, total = runs.progress(run)
+        return f"{processed:,} of {total:,}"
+
     def upload_view(self, request):
-        # An import can change every post and user: superusers only.
-        if not request.user.is_superuser:
+        if not runs.may_import(request.user):
             raise PermissionDenied
         form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
-        report, status = None, 200
+        status = 200
         if request.method == "POST":
             if form.is_valid():
                 try:
-                    report = import_upload(
+                    run = runs.queue(
                         form.cleaned_data["file"],
                         platform=form.cleaned_data["platform"],
                         dry_run=form.cleaned_data["dry_run"],
@@ -54,21 +72,42 @@ class ImportRunAdmin(ReadOnlyAdmin):
                         fetch_media=form.cleaned_data["fetch_media"],
                         by=request.user,
                     )
-                except (BadFile, ImportFailed) as error:
+                except BadFile as error:
                     form.add_error("file", f"{error} Nothing was imported.")
-            if report is None:
-                status = 400
+                else:
+                    return redirect("admin:transfer_importrun_change", run.pk)
+            status = 400
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Import a blog",
             "form": form,
-            "report": report,
         }
         return TemplateResponse(request, "transfer/admin/import.html", context, status=status)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The run's page: waiting, its progress while it runs, then its report or error."""
+        if not runs.may_import(request.user):
+            raise PermissionDenied
+        run = get_object_or_404(ImportRun.objects.select_related("imported_by"), pk=object_id)
+        runs.lost(run)
+        processed, total = runs.progress(run)
+        report = Report.from_data(run.report_data) if run.report_data else None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": str(run),
+            "run": run,
+            "processed": processed,
+            "total": total,
+            "report": report,
+            "worker_running": run.is_finished or runs.worker_running(),
+            "refresh_seconds": REFRESH_SECONDS,
+        }
+        return TemplateResponse(request, "transfer/admin/importrun_run.html", context)
+
     def export_view(self, request):
-        if not request.user.is_superuser:
+        if not runs.may_import(request.user):
             raise PermissionDenied
         response = StreamingHttpResponse(
             (chunk.encode("utf-8") for chunk in wxr_chunks()), content_type="application/xml; charset=utf-8"

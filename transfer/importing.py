@@ -76,6 +76,27 @@ class Report:
                   "posts then show the copies: Deliveries and Imported images in the admin show "
                   "what is still waiting and what could not be fetched.")
 
+    def as_data(self):
+        """The report as JSON values, kept with its ImportRun for the admin to show."""
+        return {
+            "platform": self.platform, "file_name": self.file_name, "dry_run": self.dry_run,
+            "counts": {kind: dict(counter) for kind, counter in self.counts.items()},
+            "skipped": dict(self.skipped), "dropped": dict(self.dropped), "warnings": self.warnings,
+            "renumbered": self.renumbered, "undated_drafts": self.undated_drafts,
+            "category_paths": self.category_paths, "fetch_media": self.fetch_media,
+        }
+
+    @classmethod
+    def from_data(cls, data):
+        report = cls(platform=data["platform"], file_name=data["file_name"], dry_run=data["dry_run"],
+                     skipped=Counter(data["skipped"]), dropped=Counter(data["dropped"]),
+                     warnings=list(data["warnings"]), renumbered=data["renumbered"],
+                     undated_drafts=data["undated_drafts"], category_paths=list(data["category_paths"]),
+                     fetch_media=data["fetch_media"])
+        for kind, numbers in data["counts"].items():
+            report.counts[kind].update(numbers)
+        return report
+
     def count(self, kind, action, number=1):
         self.counts[kind][action] += number
 
@@ -138,19 +159,24 @@ class Report:
         return "\n".join(lines) + "\n"
 
 
-def import_blogs(blogs, *, platform, file_name, dry_run=False, by=None, progress=False, fetch_media=False):
+def import_blogs(blogs, *, platform, file_name, dry_run=False, by=None, progress=False, fetch_media=False,
+                 run=None, on_progress=None):
     """Save `blogs` (SourceBlogs) in one transaction and return the Report.
 
     A dry run does all the work and rolls it back, so its report is exactly what a real
     import would do. Raises ImportFailed, with nothing saved, if the database refuses.
     With `fetch_media`, the old blog's images are queued to be fetched (transfer/media.py).
+    The report is kept in an ImportRun: `run` when the admin queued one (also after a dry
+    run), else a new one. `on_progress(processed, total)` is called after each item.
     """
     report = Report(platform=platform, file_name=file_name, dry_run=dry_run, fetch_media=fetch_media)
+    counter = _Progress(sum(len(b.posts) + len(b.pages) + len(b.comments) for b in blogs), on_progress)
     try:
         with transaction.atomic():
             changed_threads = set()
             for blog in blogs:
-                importer = _Importer(blog, report, by=by, progress=progress, fetch_media=fetch_media)
+                importer = _Importer(blog, report, by=by, progress=progress, fetch_media=fetch_media,
+                                     counter=counter)
                 importer.run()
                 changed_threads |= importer.changed_threads
             if dry_run:
@@ -160,16 +186,38 @@ def import_blogs(blogs, *, platform, file_name, dry_run=False, by=None, progress
                 pagecache.site_changed()
             for post in changed_threads:
                 pagecache.thread_changed(post)
-            ImportRun.objects.create(
-                platform=platform, file_name=file_name[:255], imported_by=by, report=report.as_text()
-            )
+            # In the import's transaction: the run says "done" exactly when its data is there.
+            if run is None:
+                run = ImportRun(platform=platform, file_name=file_name[:255], imported_by=by)
+            _finish(run, report, counter)
     except _DryRun:
-        pass
+        if run is not None:
+            _finish(run, report, counter)
     except DatabaseError as error:
         raise ImportFailed(
             f"The database refused part of the import, so nothing was saved: {error}"
         ) from error
     return report
+
+
+@dataclass
+class _Progress:
+    total: int
+    on_progress: object = None
+    processed: int = 0
+
+    def advance(self):
+        self.processed += 1
+        if self.on_progress is not None:
+            self.on_progress(self.processed, self.total)
+
+
+def _finish(run, report, counter):
+    run.status = ImportRun.Status.DONE
+    run.report, run.report_data = report.as_text(), report.as_data()
+    run.processed, run.total = counter.processed, counter.total
+    run.finished_at = timezone.now()
+    run.save()
 
 
 def _fit(key, length=200):
@@ -223,8 +271,9 @@ def _comment_state(comment):
 
 
 class _Importer:
-    def __init__(self, blog, report, *, by, progress, fetch_media=False):
+    def __init__(self, blog, report, *, by, progress, fetch_media=False, counter=None):
         self.fetch_media = fetch_media
+        self.counter = counter or _Progress(0)
         self.blog = blog
         self.report = report
         self.by = by
@@ -290,10 +339,12 @@ class _Importer:
                 self.user_for(source.author_key)
                 self.import_post(source)
                 bar.update()
+                self.counter.advance()
             for source in self._pages_parents_first(self.blog.pages):
                 self.user_for(source.author_key)
                 self.import_page(source)
                 bar.update()
+                self.counter.advance()
             numbers = [c.number for c in self.blog.comments if c.number and not c.is_linkback]
             self.taken_numbers = set()
             for start in range(0, len(numbers), CHUNK):
@@ -308,6 +359,7 @@ class _Importer:
             for source in self._parents_first(self.blog.comments):
                 self.import_comment(source)
                 bar.update()
+                self.counter.advance()
         for name in self.blog.extra_tags:
             self.tag_for(name)
         self.media.finish()

@@ -126,7 +126,18 @@ class LegacyURL(models.Model):
 
 
 class ImportRun(models.Model):
-    """One import that was saved: what file, by whom, and its report."""
+    """One import: from the admin, queued for the worker (waiting, running, then done or
+    failed), or saved by a command (done). What file, which options, by whom, and its report.
+
+    While it runs, the numbers done so far are in a small file beside the stored upload
+    (transfer/runs.py says why not in this row); once the import commits, the row holds them.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for the worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
 
     platform = models.CharField(max_length=10, choices=SourceRecord.Platform.choices)
     file_name = models.CharField(max_length=255)
@@ -134,7 +145,23 @@ class ImportRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     imported_at = models.DateTimeField(auto_now_add=True)
-    report = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DONE)
+    dry_run = models.BooleanField(default=False)
+    recover = models.BooleanField(default=False)
+    fetch_media = models.BooleanField(default=False)
+    # Items (posts, pages, comments) of the file, and how many were imported.
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    # The stored upload's name in TRANSFER_UPLOAD_ROOT until the run ends (transfer/runs.py).
+    upload = models.CharField(max_length=255, blank=True, editable=False)
+    # The worker that runs it: if that worker stops, nothing was saved (one transaction).
+    worker_id = models.CharField(max_length=64, blank=True, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    report = models.TextField(blank=True)
+    # The report's numbers, for the admin's report template (empty for older imports).
+    report_data = models.JSONField(default=dict, blank=True, editable=False)
+    error = models.TextField(blank=True)
 
     class Meta:
         verbose_name = "import"
@@ -142,6 +169,10 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"{self.get_platform_display()} import of {self.file_name}"
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
 class ImportedImage(models.Model):

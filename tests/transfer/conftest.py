@@ -118,3 +118,10 @@ def wxr_comment(comment_id, body, *, date="2020-05-02 10:00:00", parent=0, appro
 def wxr(*items, encoding="UTF-8", head_extra=""):
     """A WordPress export (text) holding `items`."""
     return WXR_HEAD.format(encoding=encoding) + head_extra + "".join(items) + "</channel>\n</rss>\n"
+
+
+@pytest.fixture(autouse=True)
+def import_uploads(settings, tmp_path):
+    """Where the admin's import page stores uploads until the worker has imported them."""
+    settings.TRANSFER_UPLOAD_ROOT = tmp_path / "imports"
+    return settings.TRANSFER_UPLOAD_ROOT
