@@ -1,5 +1,6 @@
-"""The queue's one task. The only module that names the tasks framework: on Django 6 the
-backport's import falls away and `django.tasks` takes over unchanged."""
+"""The queue's task. The only module that names the tasks framework: on Django 6 the
+backport's import falls away and `django.tasks` takes over unchanged. Other apps define
+their tasks with the `task` decorator imported from here (transfer/tasks.py)."""
 
 try:
     from django.tasks import task

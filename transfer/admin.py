@@ -74,9 +74,12 @@ class ImportRunAdmin(ReadOnlyAdmin):
                     )
                 except BadFile as error:
                     form.add_error("file", f"{error} Nothing was imported.")
+                except runs.NotStored as error:
+                    form.add_error("file", f"{error} Nothing was imported.")
+                    status = 503
                 else:
                     return redirect("admin:transfer_importrun_change", run.pk)
-            status = 400
+            status = 400 if status == 200 else status
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

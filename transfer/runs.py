@@ -15,6 +15,7 @@ visible to both, on every database and cache. When the import commits, the row s
 with its report and numbers, in the import's own transaction.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -50,19 +51,26 @@ def upload_root():
 def queue(upload, *, platform="", dry_run=False, recover=False, fetch_media=False, by=None):
     """Check an UploadedFile, store it and queue its import; returns the waiting ImportRun.
 
-    Raises BadFile (nothing stored, nothing queued) when the file cannot be imported.
+    Raises BadFile (nothing stored, nothing queued) when the file cannot be imported, and
+    NotStored when this server cannot keep it for the worker.
     """
     from transfer.tasks import run_import
 
     name = upload.name
     data = read_upload(upload, name=name)
     platform, blogs = read_blogs(data, name=name, platform=platform, recover=recover)
-    root = upload_root()
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
     stored = f"{uuid.uuid4().hex}.upload"
-    path = root / stored
-    path.write_bytes(data)
-    path.chmod(0o600)
+    path = upload_root() / stored
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_bytes(data)
+        path.chmod(0o600)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        logger.error("Could not store an import's upload in %s: %s", path.parent, error)
+        raise NotStored(f"The file could not be kept for the import ({error.strerror or error}; "
+                        "see TRANSFER_UPLOAD_ROOT).") from error
     try:
         with transaction.atomic():
             run = ImportRun.objects.create(
@@ -123,6 +131,11 @@ def _forget_files(run):
 
 def progress_path(run):
     return upload_root() / f"{Path(run.upload).stem}.progress"
+
+
+class NotStored(Exception):
+    """The upload could not be kept for the worker (TRANSFER_UPLOAD_ROOT is missing or not
+    writable): the server's fault, not the file's."""
 
 
 class ProgressFile:

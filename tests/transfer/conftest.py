@@ -125,3 +125,23 @@ def import_uploads(settings, tmp_path):
     """Where the admin's import page stores uploads until the worker has imported them."""
     settings.TRANSFER_UPLOAD_ROOT = tmp_path / "imports"
     return settings.TRANSFER_UPLOAD_ROOT
+
+
+@pytest.fixture
+def admin_import(admin_client):
+    """admin_import(name, content, **fields): upload a file on the admin's import page, run
+    the task it queued as the worker would, and return the run's page (or the refusal)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from transfer import runs
+
+    def upload(name, content, **fields):
+        response = admin_client.post("/admin/transfer/importrun/upload/",
+                                     {"file": SimpleUploadedFile(name, content), **fields})
+        if response.status_code != 302:
+            return response
+        run = ImportRun.objects.latest("pk")
+        runs.perform(run.pk)
+        return admin_client.get(response["Location"])
+
+    return upload

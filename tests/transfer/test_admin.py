@@ -287,3 +287,14 @@ def test_imported_images_are_listed_for_superusers(admin_client):
                                  status=ImportedImage.Status.FAILED, error="HTTP 404")
     content = admin_client.get("/admin/transfer/importedimage/").content.decode()
     assert "https://old.example.com/a.png" in content and "HTTP 404" in content
+
+
+def test_an_upload_folder_that_cannot_be_written_is_a_clear_error(admin_client, settings, tmp_path):
+    from django_tasks_db.models import DBTaskResult
+
+    (tmp_path / "a-file").write_text("not a folder")
+    settings.TRANSFER_UPLOAD_ROOT = tmp_path / "a-file" / "imports"
+    response = admin_client.post(UPLOAD_URL, {"file": upload(WORDPRESS_FILE)})
+    assert response.status_code == 503
+    assert "could not be kept for the import" in response.content.decode()
+    assert not ImportRun.objects.exists() and not DBTaskResult.objects.exists()

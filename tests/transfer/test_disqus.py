@@ -42,10 +42,9 @@ def test_disqus_threads_come_with_replies_authors_dates_and_states(run_command, 
     assert Comment.objects.count() == 5
 
 
-def test_the_upload_page_tells_a_disqus_export(admin_client, posts):
-    response = admin_client.post("/admin/transfer/importrun/upload/",
-                                 {"file": SimpleUploadedFile("disqus.xml", DISQUS_FILE.read_bytes())})
-    assert response.status_code == 200
+def test_the_upload_page_tells_a_disqus_export(admin_import, posts):
+    response = admin_import("disqus.xml", DISQUS_FILE.read_bytes())
+    assert response.status_code == 200 and "Disqus export" in response.content.decode()
     assert Comment.objects.count() == 5
 
 

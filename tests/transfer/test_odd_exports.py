@@ -135,10 +135,9 @@ def test_recover_still_refuses_dtds_and_entities(run_command, write_file, hostil
     assert not Post.objects.exists()
 
 
-def test_the_upload_page_offers_recover(admin_client):
+def test_the_upload_page_offers_recover(admin_import):
     content = NOT_WELL_FORMED.read_bytes()
-    response = admin_client.post("/admin/transfer/importrun/upload/",
-                                 {"file": SimpleUploadedFile("blog.xml", content), "recover": "on"})
+    response = admin_import("blog.xml", content, recover="on")
     assert response.status_code == 200
     assert "inside a CDATA section (read as meant)" in response.content.decode()
     assert Post.objects.filter(title="Well-formed post").exists()
