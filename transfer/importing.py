@@ -312,6 +312,7 @@ class _Importer:
             else:
                 seen.add(comment.key)
                 kept.append(comment)
+        self.counter.total -= len(self.blog.comments) - len(kept)
         self.blog.comments = kept
 
     def run(self):

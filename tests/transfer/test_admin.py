@@ -298,3 +298,33 @@ def test_an_upload_folder_that_cannot_be_written_is_a_clear_error(admin_client, 
     assert response.status_code == 503
     assert "could not be kept for the import" in response.content.decode()
     assert not ImportRun.objects.exists() and not DBTaskResult.objects.exists()
+
+
+def test_the_list_of_imports_costs_the_same_queries_for_many_runs(admin_client, admin_user,
+                                                                   django_assert_num_queries):
+    def add_runs(number):
+        ImportRun.objects.bulk_create(
+            ImportRun(platform="wordpress", file_name=f"blog-{n}.xml", imported_by=admin_user, report="…")
+            for n in range(number)
+        )
+
+    add_runs(1)
+    admin_client.get("/admin/transfer/importrun/")  # the session and site settings, once
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        admin_client.get("/admin/transfer/importrun/")
+    add_runs(20)
+    with django_assert_num_queries(len(one.captured_queries)):
+        content = admin_client.get("/admin/transfer/importrun/").content.decode()
+    assert "blog-19.xml" in content
+
+
+def test_a_run_ends_with_all_its_items_counted_when_some_were_repeats(admin_import):
+    from tests.transfer.conftest import DATA
+
+    content = admin_import("repeated.xml", (DATA / "wordpress-repeated-ids.xml").read_bytes()).content.decode()
+    run = ImportRun.objects.get()
+    assert run.status == "done" and run.processed == run.total
+    assert "whose id is an earlier comment" in content
