@@ -78,7 +78,9 @@ def queue(upload, *, platform="", dry_run=False, recover=False, fetch_media=Fals
                 dry_run=dry_run, recover=recover, fetch_media=fetch_media, upload=stored,
                 total=sum(len(b.posts) + len(b.pages) + len(b.comments) for b in blogs),
             )
-            run_import.enqueue(run.pk)
+            # With a due time, as deliveries are queued: the worker takes tasks by run_after,
+            # and one without it would wait behind every delivery's retry.
+            run_import.using(run_after=run.imported_at).enqueue(run.pk)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
