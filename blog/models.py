@@ -1,4 +1,3 @@
-import reversion
 import secrets
 from datetime import timedelta
 
@@ -414,7 +413,13 @@ class Post(models.Model):
         )
 
 
-reversion.register(Post, fields=revisions.STORED_FIELDS)
+revisions.register(
+    Post,
+    revised=revisions.REVISED_FIELDS,
+    restored=revisions.RESTORED_FIELDS,
+    lines=revisions.LINE_FIELDS,
+    stored=["cover_width", "cover_height"],
+)
 
 
 class AuthorProfile(models.Model):
@@ -465,14 +470,23 @@ def display_name(user):
 
 
 class Autosave(models.Model):
-    """An author's unsaved work in the editor, kept while they type.
+    """An author's unsaved work in the editor of a post or a page, kept while they type.
 
-    Readers never see it: it is not the post, only a pending copy that the editor offers
-    back when the author reopens it, and that saving the post (or discarding it) removes.
-    One per author and post; `post` is empty for a post not yet saved the first time.
+    Readers never see it: it is not the post or page, only a pending copy that the editor
+    offers back when the author reopens it, and that saving (or discarding it) removes.
+    One per author and post or page; both empty for one not yet saved the first time, whose
+    `kind` says which editor it came from.
     """
 
+    class Kind(models.TextChoices):
+        POST = "post", "Post"
+        PAGE = "page", "Page"
+
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.POST)
     post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="autosaves")
+    page = models.ForeignKey(
+        "pages.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="autosaves"
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     title = models.CharField(max_length=200, blank=True)
     summary = models.TextField(blank=True)
@@ -482,17 +496,30 @@ class Autosave(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["post", "author"], name="autosave_one_per_post_author"),
+            models.UniqueConstraint(fields=["page", "author"], name="autosave_one_per_page_author"),
             models.UniqueConstraint(
-                fields=["author"], condition=models.Q(post__isnull=True), name="autosave_one_new_post_per_author"
+                fields=["kind", "author"],
+                condition=models.Q(post__isnull=True, page__isnull=True),
+                name="autosave_one_new_per_kind_author",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="post", page__isnull=True) | models.Q(kind="page", post__isnull=True),
+                name="autosave_of_its_kind",
             ),
         ]
 
     def __str__(self):
-        return f"Autosave of {self.post or 'a new post'} by {self.author}"
+        return f"Autosave of {self.post or self.page or 'a new ' + self.kind} by {self.author}"
 
     @classmethod
-    def keep(cls, *, author, post, title, summary, body):
-        """Store the author's latest work on `post` (None: a new post), replacing the last."""
+    def _of(cls, obj, kind):
+        """The lookup of the autosaves of `obj` (None: a new one of `kind`)."""
+        kind = cls.Kind(kind)
+        return {"kind": kind, "post": None, "page": None, kind.value: obj}
+
+    @classmethod
+    def keep(cls, *, author, obj, kind, title, summary, body):
+        """Store the author's latest work on `obj` (None: a new one of `kind`), replacing the last."""
         if len(body) > markdown.POST_MAX_LENGTH or len(summary) > markdown.POST_MAX_LENGTH:
             raise ValidationError(f"The text is longer than {markdown.POST_MAX_LENGTH:,} characters.")
         if len(title) > 200:
@@ -500,27 +527,28 @@ class Autosave(models.Model):
         for text in (title, summary, body):
             text_rules.refuse_control_characters(text)
         autosave, _ = cls.objects.update_or_create(
-            post=post,
+            **cls._of(obj, kind),
             author=author,
             defaults={"title": title, "summary": summary, "body": body, "saved_at": timezone.now()},
         )
         return autosave
 
     @classmethod
-    def pending_for(cls, *, author, post):
-        """The autosave the editor offers back: newer than the post's last save."""
-        autosave = cls.objects.filter(author=author, post=post).first()
-        if autosave is None or post is None:
+    def pending_for(cls, *, author, obj, kind):
+        """The autosave the editor offers back: newer than the last save of `obj`."""
+        autosave = cls.objects.filter(author=author, **cls._of(obj, kind)).first()
+        if autosave is None or obj is None:
             return autosave
-        if autosave.saved_at <= post.updated_at:
+        if autosave.saved_at <= obj.updated_at:
             return None
-        if (autosave.title, autosave.summary, autosave.body) == (post.title, post.summary, post.body):
+        kept = (autosave.title, autosave.summary, autosave.body)
+        if kept == (obj.title, getattr(obj, "summary", ""), obj.body):
             return None
         return autosave
 
     @classmethod
-    def discard(cls, *, author, post):
-        cls.objects.filter(author=author, post=post).delete()
+    def discard(cls, *, author, obj, kind):
+        cls.objects.filter(author=author, **cls._of(obj, kind)).delete()
 
 
 class PreviewLinkQuerySet(models.QuerySet):
@@ -530,13 +558,17 @@ class PreviewLinkQuerySet(models.QuerySet):
 
 
 class PreviewLink(models.Model):
-    """A secret address where anyone may read a draft or scheduled post before it is out.
+    """A secret address where anyone may read a draft or scheduled post or page before it is out.
 
     The token is 256 random bits: the link is the only key. It stops working when it
-    expires, when it is revoked, and (redirecting to the permalink) once the post is out.
+    expires, when it is revoked, and (redirecting to the permalink) once the post or page is
+    out. Each link shows exactly one post or one page (`target`).
     """
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="preview_links")
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="preview_links")
+    page = models.ForeignKey(
+        "pages.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="preview_links"
+    )
     token = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -549,22 +581,35 @@ class PreviewLink(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(post__isnull=False, page__isnull=True)
+                | models.Q(post__isnull=True, page__isnull=False),
+                name="previewlink_of_a_post_or_a_page",
+            ),
+        ]
 
     def __str__(self):
-        return f"Preview of {self.post}"
+        return f"Preview of {self.target}"
+
+    @property
+    def target(self):
+        """The post or page this link shows."""
+        return self.post if self.post_id else self.page
 
     @classmethod
-    def create_for(cls, post, *, by, days=None):
-        """A new link to `post`'s preview, valid for `days` (PREVIEW_LINK_DAYS by default)."""
+    def create_for(cls, obj, *, by, days=None):
+        """A new link to the preview of `obj` (a post or a page), valid for `days` (PREVIEW_LINK_DAYS by default)."""
         days = settings.PREVIEW_LINK_DAYS if days is None else days
         if not 1 <= days <= settings.PREVIEW_LINK_MAX_DAYS:
             raise ValidationError(
                 f"A preview link lasts from 1 to {settings.PREVIEW_LINK_MAX_DAYS} days."
             )
-        if post.is_published:
-            raise ValidationError("This post is published: share its permalink instead.")
+        if obj.is_published:
+            raise ValidationError(f"This {obj._meta.verbose_name} is published: share its permalink instead.")
+        target = {"post": obj} if isinstance(obj, Post) else {"page": obj}
         return cls.objects.create(
-            post=post,
+            **target,
             token=secrets.token_urlsafe(32),
             created_by=by,
             expires_at=timezone.now() + timedelta(days=days),

@@ -1,9 +1,10 @@
-"""A post's revisions: every save keeps one (django-reversion), compared and restored here.
+"""Revisions of posts and pages: every save keeps one (django-reversion), compared and restored here.
 
-A revision is made by the code path that saves: the admin's change form (PostAdmin), a
-restore (restore() below), and anything else that wraps its saves in `saving(user, comment)`.
-Each stores the fields in STORED_FIELDS (those compared, REVISED_FIELDS, with the tags),
-who saved and when.
+A revision is made by the code path that saves: the admin's change form (RevisionsAdminMixin),
+a restore (restore() below), and anything else that wraps its saves in `saving(user, comment)`.
+Each kind of content registers here what its revisions keep (`register`): the fields compared,
+the fields restoring brings back, and which of them are compared line by line. Posts are
+registered in blog/models.py, pages in pages/models.py.
 """
 
 import difflib
@@ -13,6 +14,7 @@ import reversion
 from django.utils import timezone
 from reversion.models import Version
 
+# A post's revisions (registered in blog/models.py).
 # What a revision keeps and shows, in the order a comparison lists the changes.
 REVISED_FIELDS = [
     "title", "slug", "summary", "body", "tags", "cover_image", "cover_alt", "status", "published_at",
@@ -23,8 +25,34 @@ REVISED_FIELDS = [
 STORED_FIELDS = [*REVISED_FIELDS, "cover_width", "cover_height"]
 # What restoring brings back: the writing and its tags. Status, dates and slug stay as they
 # are now, so restoring an old text never unpublishes a post or moves its permalink.
-RESTORED_FIELDS = ["title", "summary", "body"]
+RESTORED_FIELDS = ["title", "summary", "body", "tags"]
 LINE_FIELDS = {"summary", "body"}
+
+
+class Revised:
+    """What the revisions of one model keep, compare and restore."""
+
+    def __init__(self, model, *, revised, restored, lines, stored=()):
+        self.model = model
+        self.revised = list(revised)
+        self.restored = list(restored)
+        self.lines = set(lines)
+        self.stored = [*self.revised, *stored]
+
+
+_registry = {}
+
+
+def register(model, *, revised, restored, lines, stored=()):
+    """Keep a revision of `model` on every save made inside `saving()`."""
+    kind = Revised(model, revised=revised, restored=restored, lines=lines, stored=stored)
+    reversion.register(model, fields=kind.stored)
+    _registry[model] = kind
+    return model
+
+
+def kind_of(model):
+    return _registry[model]
 
 
 @contextmanager
@@ -43,39 +71,48 @@ def describe(comment):
         reversion.set_comment(comment)
 
 
-def history(post):
-    """The post's revisions, newest first, with who saved each."""
-    return Version.objects.get_for_object(post).select_related("revision__user")
+def history(obj):
+    """The revisions of a post or page, newest first, with who saved each."""
+    return Version.objects.get_for_object(obj).select_related("revision__user")
 
 
 def snapshot(version):
-    """What a revision held, field by field; tags as a sorted list of names."""
-    from blog.models import Tag
-
+    """What a revision held, field by field; a relation by name (many: a sorted list of names)."""
+    kind = kind_of(version.content_type.model_class())
     fields = version.field_dict
-    tag_ids = [int(pk) for pk in fields.get("tags", [])]
-    names = dict(Tag.objects.filter(pk__in=tag_ids).values_list("pk", "name"))
-    data = {name: fields.get(name) for name in REVISED_FIELDS if name != "tags"}
-    data["tags"] = sorted(names.get(pk, f"(deleted tag {pk})") for pk in tag_ids)
+    data = {}
+    for name in kind.revised:
+        field = kind.model._meta.get_field(name)
+        value = fields.get(field.attname)
+        if field.many_to_many:
+            pks = [int(pk) for pk in value or []]
+            data[name] = sorted(_names(field, pks).get(pk, f"(deleted {field.related_model._meta.verbose_name} {pk})") for pk in pks)
+        elif field.many_to_one:
+            data[name] = None if value is None else _names(field, [value]).get(value, f"(deleted, {value})")
+        else:
+            data[name] = value
     return data
+
+
+def _names(field, pks):
+    return {obj.pk: str(obj) for obj in field.related_model._default_manager.filter(pk__in=pks)}
 
 
 def compare(older, newer):
     """The differences between two revisions, as a list of changed fields.
 
     Each change is {"field", "label", "old", "new"} for short values, or {"field", "label",
-    "lines"} for the body and summary, whose lines are {"kind": "same" | "added" | "removed", "text"}.
+    "lines"} for long texts (the body), whose lines are {"kind": "same" | "added" | "removed", "text"}.
     """
-    from blog.models import Post
-
+    kind = kind_of(newer.content_type.model_class())
     before, after = snapshot(older), snapshot(newer)
     changes = []
-    for name in REVISED_FIELDS:
+    for name in kind.revised:
         old, new = before[name], after[name]
         if old == new:
             continue
-        label = Post._meta.get_field(name).verbose_name
-        if name in LINE_FIELDS:
+        label = kind.model._meta.get_field(name).verbose_name
+        if name in kind.lines:
             changes.append({"field": name, "label": label, "lines": line_diff(old or "", new or "")})
         else:
             changes.append({"field": name, "label": label, "old": _shown(old), "new": _shown(new)})
@@ -109,18 +146,22 @@ def _shown(value):
     return str(value)
 
 
-def restore(post, version, user):
+def restore(obj, version, user):
     """Bring back an earlier revision's writing; the result is itself a new revision."""
-    from blog.models import Tag
-
+    kind = kind_of(type(obj))
     fields = version.field_dict
-    for name in RESTORED_FIELDS:
-        setattr(post, name, fields[name])
-    post.full_clean()
+    related = {}
+    for name in kind.restored:
+        field = kind.model._meta.get_field(name)
+        if field.many_to_many:
+            related[field] = [int(pk) for pk in fields.get(field.attname, [])]
+        else:
+            setattr(obj, field.attname, fields[field.attname])
+    obj.full_clean()
     saved_at = timezone.localtime(version.revision.date_created).strftime("%Y-%m-%d %H:%M")
-    tag_ids = [int(pk) for pk in fields.get("tags", [])]
     with saving(user, f"Restored the revision of {saved_at}."):
-        post.save()
-        # A tag deleted since then cannot come back.
-        post.tags.set(Tag.objects.filter(pk__in=tag_ids))
-    return post
+        obj.save()
+        for field, pks in related.items():
+            # A related object deleted since then (a tag) cannot come back.
+            getattr(obj, field.name).set(field.related_model._default_manager.filter(pk__in=pks))
+    return obj

@@ -134,20 +134,19 @@ class PostPreviewView(UnpublishedNeverCachedMixin, DetailView):
 
 
 class SharedPreviewView(DetailView):
-    """A draft or scheduled post for anyone holding its preview link (PreviewLink).
+    """A draft or scheduled post or page for anyone holding its preview link (PreviewLink).
 
     Never stored by any cache (private, no-store; the page cache skips such answers), never
-    indexed, and the secret address is not sent on as a Referer by links in the post.
+    indexed, and the secret address is not sent on as a Referer by links in the post or page.
+    Each is shown with its own template (blog/post_detail.html, pages/page_detail.html).
     """
-
-    template_name = "blog/post_detail.html"
-    context_object_name = "post"
 
     def get(self, request, *args, **kwargs):
         link = get_object_or_404(
-            PreviewLink.objects.active().select_related("post__author"), token=self.kwargs["token"]
+            PreviewLink.objects.active().select_related("post__author", "page__parent"),
+            token=self.kwargs["token"],
         )
-        self.object = link.post
+        self.object = link.target
         if self.object.is_published:
             response = redirect(self.object)
         else:
@@ -156,6 +155,9 @@ class SharedPreviewView(DetailView):
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Referrer-Policy"] = "no-referrer"
         return response
+
+    def get_context_object_name(self, obj):
+        return obj._meta.model_name
 
 
 class TagDetailView(PublishedPostsMixin, ListView):

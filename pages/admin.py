@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from blog.admin import ChangesPagesMixin
+from blog.admin_studio import AutosaveAdminMixin, PreviewLinksAdminMixin, RevisionsAdminMixin
 from blog.widgets import MarkdownEditorWidget
 from pages.models import Page, PageRedirect
 
@@ -17,7 +18,13 @@ class PageRedirectInline(admin.TabularInline):
 
 
 @admin.register(Page)
-class PageAdmin(ChangesPagesMixin, admin.ModelAdmin):
+class PageAdmin(
+    RevisionsAdminMixin,
+    PreviewLinksAdminMixin,
+    AutosaveAdminMixin,
+    ChangesPagesMixin,
+    admin.ModelAdmin,
+):
     list_display = ["title", "address", "state", "menu_order", "updated_at"]
     list_editable = ["menu_order"]
     list_filter = ["status"]
@@ -30,6 +37,7 @@ class PageAdmin(ChangesPagesMixin, admin.ModelAdmin):
         ("Publishing", {"fields": ["status", "published_at", "menu_order", "author"]}),
     ]
     inlines = [PageRedirectInline]
+    autosaved_fields = ["title", "body"]
 
     def get_queryset(self, request):
         return Page.objects.editable_by(request.user)

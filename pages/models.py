@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
-from blog import markdown
+from blog import markdown, revisions
 from pages import routes
 
 
@@ -158,6 +158,16 @@ class Page(models.Model):
             unique_fields=["old_path"],
             update_fields=["page"],
         )
+
+
+# Status, dates, slug, parent and menu place stay as they are when a revision is restored, so
+# restoring an old text never unpublishes a page, moves its address or reorders the menu.
+revisions.register(
+    Page,
+    revised=["title", "slug", "parent", "body", "menu_order", "status", "published_at"],
+    restored=["title", "body"],
+    lines={"body"},
+)
 
 
 class PageRedirect(models.Model):

@@ -64,7 +64,8 @@ def test_editor_previews_a_draft_page_at_its_address_uncached(client, editor, ma
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "this page is a draft and readers cannot see it" in content
+    assert "Preview — not published." in content
+    assert "This page is a draft and readers cannot see it" in content
     assert '<meta name="robots" content="noindex">' in content
     assert "no-store" in response["Cache-Control"]
 
