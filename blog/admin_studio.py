@@ -224,8 +224,11 @@ class AutosaveAdminMixin(EditableObjectMixin):
 
     def autosave_view(self, request):
         obj = self.autosaved_object(request)
-        values = {name: request.POST.get(name, "") for name in ["title", "summary", "body"]}
-        values.update({name: "" for name in values if name not in self.autosaved_fields})
+        # A field the editor does not have (a page's summary) is kept empty.
+        values = {
+            name: request.POST.get(name, "") if name in self.autosaved_fields else ""
+            for name in ["title", "summary", "body"]
+        }
         try:
             autosave = Autosave.keep(author=request.user, obj=obj, kind=self.autosave_kind, **values)
         except ValidationError as error:

@@ -1,9 +1,9 @@
-// Autosave in the admin's post editor (blog/admin_studio.py, AutosaveAdminMixin).
-// The title, summary and body are sent to the server a few seconds after the author stops
+// Autosave in the admin's post and page editors (blog/admin_studio.py, AutosaveAdminMixin).
+// The title, summary (posts only) and body are sent to the server a few seconds after the author stops
 // typing, and at once when the tab is hidden or closed (sendBeacon), so a crash loses
 // nothing. Reopening the editor offers the newer autosave back. Leaving with changes that
-// are not saved to the post asks first. The post itself, and so what readers see, changes
-// only when the author saves.
+// are not saved to the post or page asks first. The post or page itself, and so what
+// readers see, changes only when the author saves.
 (function () {
   "use strict";
 
