@@ -20,11 +20,43 @@ POST_MAX_LENGTH = 500_000
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 # markdown-it stops parsing deeper than this, which bounds its work on pathological input
-# (20,000 "[" take ~0.4 s at 32, ~3 s at 300). A list level costs two, so lists nest about
-# 15 deep. Deeper block structure would be silently cut off by markdown-it: authors get a
-# clear error instead (check_post_source), and anything else falls back to plain text.
+# (a run of "[" rescans its labels up to this depth). A list level costs two, so lists nest
+# about 15 deep. Deeper block structure would be silently cut off by markdown-it: authors
+# get a clear error instead (check_post_source), and anything else falls back to plain text.
 MAX_NESTING = 32
-MAX_LINK_BRACKETS = 10_000
+
+# Rendering costs time in proportion to what markdown-it creates and examines, not to the
+# length of the text: each block element (paragraph, list item, table cell) and each markup
+# character in a line of text cost about the same; a line that is not blank costs two (the
+# block parser tries its rules on it), and a "[" eight (its label is scanned and its address
+# normalized, whether it becomes a link, an image, a footnote or a reference). Each source
+# gets a budget of that work, counted in linear passes before each stage: "[" and lines
+# before anything is parsed, block elements as the block parser creates them, the markup
+# characters of the text before its inline parse. Past the budget the source is refused
+# before the stage that would cost the time. The weights and the budget follow what
+# bench/markdown_pathological.py measures; docs/SECURITY.md gives the figures.
+WORK_BUDGET = 30_000
+LINE_COST = 2
+LINK_BRACKET_COST = 8
+INLINE_MARKUP_COSTS = {
+    # Every character at which markdown-it's inline parser stops to try its rules...
+    **dict.fromkeys("!#$%&+-:=>@[\\]^`{}~", 1),
+    # ...emphasis delimiters, which each become tokens of their own...
+    "*": 2, "_": 2,
+    # ...line breaks (the line itself is charged as a line)...
+    "\n": 1,
+    # ...and "<", which may start an autolink whose address is normalized.
+    "<": 5,
+}
+
+# HTML parsers (nh3's html5ever) scan the open elements for each new block element, so
+# raw HTML nested thousands deep costs time quadratic in its depth. Counted before nh3
+# sees it; no real post comes near.
+MAX_HTML_NESTING = 100
+HTML_VOID_ELEMENTS = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta",
+    "param", "source", "track", "wbr",
+}
 
 POST_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -72,12 +104,76 @@ class MarkdownUnrenderable(MarkdownError):
     """Markdown that would be cut short or take seconds to parse; shown as plain text."""
 
 
-class MarkdownTooDeep(MarkdownUnrenderable):
-    pass
-
-
 class MarkdownTooComplex(MarkdownUnrenderable):
-    pass
+    """Markdown whose rendering would cost more than WORK_BUDGET allows."""
+
+
+class MarkdownTooDeep(MarkdownTooComplex):
+    """Lists, quotes or raw HTML nested past what we render."""
+
+
+class _WorkBudget:
+    def __init__(self, source):
+        self.limit = WORK_BUDGET
+        self.spent = 0
+        brackets = source.count("[")
+        if brackets * LINK_BRACKET_COST > self.limit:
+            raise MarkdownTooComplex(
+                f"it has more than {self.limit // LINK_BRACKET_COST:,} “[” characters "
+                "(each may start a link, an image or a footnote)"
+            )
+        self.spend(brackets * LINK_BRACKET_COST)
+        self.spend(len(_NON_BLANK_LINE.findall(source)) * LINE_COST)
+
+    def spend(self, cost):
+        self.spent += cost
+        if self.spent > self.limit:
+            raise MarkdownTooComplex(
+                "it is too complex to render in one piece (lines, paragraphs, list items, "
+                "table cells, links, emphasis and other markup each count towards a limit "
+                f"of {self.limit:,}, and this goes past it); split it into shorter pieces"
+            )
+
+
+# A line the block parser must look at: one with more than spaces and tabs (it skips blank
+# lines at once).
+_NON_BLANK_LINE = re.compile(r"^[ \t]*[^ \t\n]", re.MULTILINE)
+
+
+class _BudgetedTokens(list):
+    """The block parser's token list, charging each block element as it is created.
+
+    Checking between rules would not do: one table rule can create hundreds of thousands
+    of cells.
+    """
+
+    def __init__(self, budget):
+        super().__init__()
+        self.budget = budget
+
+    def append(self, token):
+        self.budget.spend(1)
+        super().append(token)
+
+
+def _charge_block_elements(state):
+    # state.src is the source as markdown-it normalized it: "\r" is a line break too.
+    budget = state.env["work_budget"] = _WorkBudget(state.src)
+    state.tokens = _BudgetedTokens(budget)
+
+
+def _charge_inline_markup(state):
+    text = " ".join(token.content for token in state.tokens if token.type == "inline")
+    state.env["work_budget"].spend(
+        sum(text.count(character) * cost for character, cost in INLINE_MARKUP_COSTS.items())
+    )
+
+
+def _with_work_budget(parser):
+    """Charge the work budget before the block and before the inline stage."""
+    parser.core.ruler.before("block", "charge_block_elements", _charge_block_elements)
+    parser.core.ruler.before("inline", "charge_inline_markup", _charge_inline_markup)
+    return parser
 
 
 @lru_cache(maxsize=None)
@@ -85,7 +181,7 @@ def _post_parser():
     parser = MarkdownIt("commonmark", {"html": True, "typographer": False})
     parser.enable(["table", "strikethrough"])
     parser.options["maxNesting"] = MAX_NESTING
-    return parser.use(footnote_plugin)
+    return _with_work_budget(parser.use(footnote_plugin))
 
 
 @lru_cache(maxsize=None)
@@ -95,7 +191,7 @@ def _comment_parser():
     parser.enable(["strikethrough"])
     parser.disable(["image", "heading", "lheading"])
     parser.options["maxNesting"] = MAX_NESTING
-    return parser
+    return _with_work_budget(parser)
 
 
 def _sanitize(html, *, tags, attributes, allowed_classes=None, link_rel):
@@ -137,54 +233,124 @@ def _check_length(source, max_length):
         raise MarkdownTooLarge(f"at most {max_length:,} characters, this has {len(source):,}")
 
 
+_HTML_TAG = re.compile(r"<(/?)([a-z][^\s/>]*)", re.IGNORECASE)
+
+
+def _check_html_nesting(tokens):
+    """Refuse raw HTML that leaves more than MAX_HTML_NESTING elements open at once.
+
+    An upper bound of what an HTML parser keeps open, counted in one pass: every start
+    tag opens an element (even in a comment, an attribute or "<div/>", where browsers
+    open one too) until an end tag of the same name; elements whose end tag HTML lets one
+    omit count as open too, which only errs towards refusing.
+    """
+    open_by_name = {}
+    depth = 0
+    for token in tokens:
+        for html in _raw_html(token):
+            for closing, name in _HTML_TAG.findall(html):
+                name = name.lower()
+                if closing:
+                    if open_by_name.get(name):
+                        open_by_name[name] -= 1
+                        depth -= 1
+                elif name not in HTML_VOID_ELEMENTS:
+                    open_by_name[name] = open_by_name.get(name, 0) + 1
+                    depth += 1
+                    if depth > MAX_HTML_NESTING:
+                        raise MarkdownTooDeep(
+                            f"its HTML has more than {MAX_HTML_NESTING} elements open at once "
+                            "(close each tag you open)"
+                        )
+
+
+def _raw_html(token):
+    if token.type == "html_block":
+        yield token.content
+    elif token.type == "inline":
+        for child in token.children or ():
+            if child.type == "html_inline":
+                yield child.content
+
+
 def _render(parser, source):
     """Render, or raise MarkdownUnrenderable for input markdown-it handles badly."""
-    # Each "[" may start a link label that markdown-it scans up to MAX_NESTING deep: past
-    # this many, a post would take seconds to render (500,000 of them: ~10 s).
-    if source.count("[") > MAX_LINK_BRACKETS:
-        raise MarkdownTooComplex(f"it has more than {MAX_LINK_BRACKETS:,} “[” characters")
     tokens = parser.parse(source)
     if any(token.level >= MAX_NESTING - 1 for token in tokens):
         raise MarkdownTooDeep(
             f"lists or quotes are nested more than {MAX_NESTING // 2} levels deep"
         )
+    _check_html_nesting(tokens)
     return parser.renderer.render(tokens, parser.options, {})
 
 
 def _plain_text_html(source):
-    """The source as escaped paragraphs: the lossless fallback for unrenderable Markdown."""
+    """The source as escaped paragraphs: the lossless fallback for unrenderable Markdown.
+
+    Safe as it is (every character of the source is escaped), so it skips the sanitizer,
+    which would cost more on such text than the refused rendering would have.
+    """
     paragraphs = re.split(r"\n\s*\n", source.strip())
     return "".join("<p>" + escape(text).replace("\n", "<br>\n") + "</p>\n" for text in paragraphs)
+
+
+# A post's form checks its Markdown, then the post saves and renders it: the second time
+# is a lookup. (Refusals are not kept; they are cheap to find again.)
+@lru_cache(maxsize=4)
+def _post_html(source):
+    return sanitize_post_html(_render(_post_parser(), source))
+
+
+@lru_cache(maxsize=4)
+def _comment_html(source):
+    return sanitize_comment_html(_render(_comment_parser(), source))
+
+
+def clear_caches():
+    """Forget the sources kept since the last check (for tests and benchmarks)."""
+    _post_html.cache_clear()
+    _comment_html.cache_clear()
 
 
 def check_post_source(source, max_length=POST_MAX_LENGTH):
     """Raise MarkdownError with a reason if a post's Markdown cannot be published as is."""
     _check_length(source, max_length)
-    _render(_post_parser(), source)
+    _post_html(source)
+
+
+def check_comment_source(source, max_length=None):
+    """Raise MarkdownError with a reason if a comment's Markdown cannot be shown as is."""
+    _check_length(source, max_length)
+    _comment_html(source)
 
 
 def render_post(source, max_length=None):
-    """Markdown of a post (or the editor's live preview) to safe HTML.
+    """Markdown of a post to safe HTML.
 
-    Never raises for nesting: content too deep to render becomes escaped plain text, so
-    nothing an author or an import wrote is lost. Use check_post_source to tell them.
+    Never raises for nesting or complexity: such content becomes escaped plain text, so
+    nothing an author or an import wrote is lost. Use check_post_source to tell them, or
+    preview_post.
     """
     _check_length(source, max_length)
     try:
-        html = _render(_post_parser(), source)
+        return _post_html(source)
     except MarkdownUnrenderable:
-        html = _plain_text_html(source)
-    return sanitize_post_html(html)
+        return _plain_text_html(source)
+
+
+def preview_post(source):
+    """The editor's live preview: exactly what render_post stores, or the reason it cannot."""
+    _check_length(source, POST_MAX_LENGTH)
+    return _post_html(source)
 
 
 def render_comment(source, max_length=None):
     """Markdown of a reader's comment to safe HTML with the comment allowlist."""
     _check_length(source, max_length)
     try:
-        html = _render(_comment_parser(), source)
+        return _comment_html(source)
     except MarkdownUnrenderable:
-        html = _plain_text_html(source)
-    return sanitize_comment_html(html)
+        return _plain_text_html(source)
 
 
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)

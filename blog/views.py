@@ -288,9 +288,14 @@ def markdown_preview(request):
     if source is None:
         return HttpResponseBadRequest("Missing the 'content' field.", content_type="text/plain")
     try:
-        html = markdown.render_post(source, max_length=markdown.POST_MAX_LENGTH)
+        html = markdown.preview_post(source)
     except markdown.MarkdownTooLarge as error:
         return HttpResponseBadRequest(f"Too long to preview: {error}.", content_type="text/plain")
+    except markdown.MarkdownError as error:
+        # The same reason the post's form gives when it is saved.
+        return HttpResponseBadRequest(
+            f"This text cannot be published: {error}.", content_type="text/plain"
+        )
     return HttpResponse(html)
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.validators import URLValidator
 
+from blog import markdown
 from blog.text import refuse_control_characters
 from comments import moderation
 from comments.models import (
@@ -107,6 +108,16 @@ class CommentForm(forms.Form):
         # Stored in lower case so that "an earlier approved comment from this address"
         # and the flood rule find it with a plain indexed lookup.
         return self.cleaned_data["email"].lower()
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        try:
+            markdown.check_comment_source(body)
+        except markdown.MarkdownError as error:
+            raise forms.ValidationError(
+                f"This comment cannot be shown as written: {error}.", code="markdown"
+            ) from None
+        return body
 
     def clean_timestamp(self):
         value = self.cleaned_data["timestamp"]
