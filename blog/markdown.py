@@ -27,9 +27,10 @@ MAX_NESTING = 32
 
 # Rendering costs time in proportion to what markdown-it creates and examines, not to the
 # length of the text: each block element (paragraph, list item, table cell) and each markup
-# character in a line of text cost about the same; a line that is not blank costs two (the
-# block parser tries its rules on it), and a "[" eight (its label is scanned and its address
-# normalized, whether it becomes a link, an image, a footnote or a reference). Each source
+# character in a line of text cost about the same; a line that is not blank costs two more
+# (the block parser tries its rules on it), any line a quarter (even a blank one is indexed),
+# and a "[" eight (its label is scanned and its address normalized, whether it becomes a
+# link, an image, a footnote or a reference). Each source
 # gets a budget of that work, counted in linear passes before each stage: "[" and lines
 # before anything is parsed, block elements as the block parser creates them, the markup
 # characters of the text before its inline parse. Past the budget the source is refused
@@ -37,6 +38,7 @@ MAX_NESTING = 32
 # bench/markdown_pathological.py measures; docs/SECURITY.md gives the figures.
 WORK_BUDGET = 30_000
 LINE_COST = 2
+LINES_PER_UNIT = 4
 LINK_BRACKET_COST = 8
 INLINE_MARKUP_COSTS = {
     # Every character at which markdown-it's inline parser stops to try its rules...
@@ -113,6 +115,8 @@ class MarkdownTooDeep(MarkdownTooComplex):
 
 
 class _WorkBudget:
+    """WORK_BUDGET for one source, spent as parsing goes (see the costs above)."""
+
     def __init__(self, source):
         self.limit = WORK_BUDGET
         self.spent = 0
@@ -123,7 +127,10 @@ class _WorkBudget:
                 "(each may start a link, an image or a footnote)"
             )
         self.spend(brackets * LINK_BRACKET_COST)
-        self.spend(len(_NON_BLANK_LINE.findall(source)) * LINE_COST)
+        self.spend(
+            len(_NON_BLANK_LINE.findall(source)) * LINE_COST
+            + source.count("\n") // LINES_PER_UNIT
+        )
 
     def spend(self, cost):
         self.spent += cost
@@ -135,8 +142,7 @@ class _WorkBudget:
             )
 
 
-# A line the block parser must look at: one with more than spaces and tabs (it skips blank
-# lines at once).
+# A line the block parser tries its rules on: one with more than spaces and tabs.
 _NON_BLANK_LINE = re.compile(r"^[ \t]*[^ \t\n]", re.MULTILINE)
 
 

@@ -48,8 +48,8 @@ def test_too_many_link_brackets_are_refused_before_anything_is_parsed(stages):
 
 @pytest.mark.parametrize(
     "source",
-    ["a\n" * 15_001, "a\r" * 15_001, "    code\n" * 15_001],
-    ids=["lines", "lines-ending-in-cr", "code-lines"],
+    ["a\n" * 15_001, "a\r" * 15_001, "    code\n" * 15_001, "x" + "\n" * 120_004 + "x"],
+    ids=["lines", "lines-ending-in-cr", "code-lines", "blank-lines"],
 )
 def test_too_many_lines_are_refused_before_the_block_parser_looks_at_them(stages, source):
     assert "too complex to render in one piece" in refusal(source)
