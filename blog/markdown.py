@@ -3,7 +3,10 @@
 Rendering (markdown-it-py, CommonMark plus tables, strikethrough and footnotes) and
 sanitizing (nh3, an allowlist) happen together so no caller can get one without the other.
 Posts and comments use different allowlists: comments get no images, headings, tables or
-raw HTML. Results are stored on save; nothing here runs per request.
+raw HTML. Results are stored on save; nothing here runs per request. What one text may
+cost to render is bounded (WORK_BUDGET, MAX_NESTING, MAX_HTML_NESTING): past a bound, the
+forms and the preview say why (check_post_source, check_comment_source, preview_post), and
+other callers get the text escaped as plain paragraphs.
 """
 
 import re
