@@ -33,12 +33,12 @@ MAX_NESTING = 32
 # character in a line of text cost about the same; a line that is not blank costs two more
 # (the block parser tries its rules on it), any line a quarter (even a blank one is indexed),
 # and a "[" eight (its label is scanned and its address normalized, whether it becomes a
-# link, an image, a footnote or a reference). Each source
-# gets a budget of that work, counted in linear passes before each stage: "[" and lines
-# before anything is parsed, block elements as the block parser creates them, the markup
-# characters of the text before its inline parse. Past the budget the source is refused
-# before the stage that would cost the time. The weights and the budget follow what
-# bench/markdown_pathological.py measures; docs/SECURITY.md gives the figures.
+# link, an image, a footnote or a reference). Each source gets a budget of that work,
+# counted in linear passes before each stage: "[" and lines before anything is parsed,
+# block elements as the block parser creates them, the markup characters of the text before
+# its inline parse. Past the budget the source is refused before the stage that would cost
+# the time. The weights and the budget follow what bench/markdown_pathological.py
+# measures; docs/SECURITY.md gives the figures.
 WORK_BUDGET = 30_000
 LINE_COST = 2
 LINES_PER_UNIT = 4
