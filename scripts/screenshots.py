@@ -51,7 +51,7 @@ def main():
         os.environ.pop("DATABASE_URL", None)
         os.environ.pop("REDIS_URL", None)
         password = secrets.token_urlsafe(16)
-        article_url, queue_url = prepare_site(password)
+        article_url, queue_url, article_id = prepare_site(password)
 
         port = free_port()
         server = subprocess.Popen(
@@ -61,7 +61,7 @@ def main():
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(base)
-            photograph(base, article_url, queue_url, password, out)
+            photograph(base, article_url, queue_url, article_id, password, out)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -70,7 +70,8 @@ def main():
 
 
 def prepare_site(password):
-    """Migrate, load the seed, add a moderator and two held comments. Returns URLs."""
+    """Migrate, load the seed, add a moderator, an editor, two held comments, a draft, a
+    scheduled post and a second revision of the article. Returns URLs."""
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -80,6 +81,11 @@ def prepare_site(password):
     from django.core.management import call_command
     from django.urls import NoReverseMatch, reverse
 
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from blog import revisions
     from blog.models import Post
     from comments.models import Comment
 
@@ -91,6 +97,20 @@ def prepare_site(password):
     moderator.groups.add(Group.objects.get(name="Moderators"))
 
     post = Post.objects.get(slug=ARTICLE_SLUG)
+    editor = get_user_model().objects.create_superuser(
+        "editor", password=password, first_name="Eda", last_name="Editor"
+    )
+    with revisions.saving(editor, "First saved here."):
+        post.save()
+    with revisions.saving(editor, "Changed Summary."):
+        post.summary = "How Japanese prisoners of war were held in New Zealand, and what happened at Featherston."
+        post.save()
+    with revisions.saving(editor, "Added."):
+        Post.objects.create(title="Notes for a follow-up", slug="notes-for-a-follow-up", body="Draft.",
+                            status=Post.Status.DRAFT, author=editor)
+        Post.objects.create(title="The camp today", slug="the-camp-today", body="Soon.",
+                            status=Post.Status.PUBLISHED, author=editor,
+                            published_at=timezone.now() + timedelta(days=3))
     held = [
         ("Keiko", "keiko@example.com", "My grandfather was interned at Featherston. "
          "Thank you for writing about the camps so carefully.", "first comment from this address"),
@@ -106,7 +126,7 @@ def prepare_site(password):
         queue_url = reverse("comments:queue")
     except NoReverseMatch:
         queue_url = None
-    return post.get_absolute_url(), queue_url
+    return post.get_absolute_url(), queue_url, post.pk
 
 
 def free_port():
@@ -127,7 +147,7 @@ def wait_until_up(base, timeout=30):
             time.sleep(0.2)
 
 
-def photograph(base, article_url, queue_url, password, out):
+def photograph(base, article_url, queue_url, article_id, password, out):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -167,6 +187,19 @@ def photograph(base, article_url, queue_url, password, out):
             page.wait_for_url("**/admin/")
             visit(page, queue_url)
             page.screenshot(path=out / "moderation-queue.png", full_page=True)
+
+        page = page_for(viewport={"width": 1280, "height": 900})
+        visit(page, "/admin/login/")
+        page.get_by_label("Username").fill("editor")
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/admin/")
+        visit(page, "/admin/blog/post/")
+        page.screenshot(path=out / "post-list.png")
+        visit(page, f"/admin/blog/post/{article_id}/revisions/")
+        page.screenshot(path=out / "revisions.png", full_page=True)
+        visit(page, "/admin/blog/sitesettings/")
+        page.screenshot(path=out / "site-settings.png", full_page=True)
         browser.close()
 
 
