@@ -21,7 +21,6 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from blog import pagecache  # noqa: E402
 from blog.models import Post  # noqa: E402
 from comments.models import Comment  # noqa: E402
 from threadshape import POST_BODY, POST_TITLE, SIZES, thread_shape  # noqa: E402
@@ -59,7 +58,6 @@ def main():
                     )
                     comment.save()  # renders body_html, sets depth
                     stored[shape["index"]] = comment
-                pagecache.site_changed()
         urls[str(size)] = post.get_absolute_url()
     print(json.dumps(urls))
 

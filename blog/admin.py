@@ -9,32 +9,13 @@ from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from blog import images, pagecache
+from blog import images
 from blog.admin_lists import PostActionsMixin, PostStateFilter, TagActionsMixin, WriterFilter
 from blog.admin_studio import AutosaveAdminMixin, PreviewLinksAdminMixin, RevisionsAdminMixin
 from blog.forms import ReencodedImageField
 from blog.models import AuthorProfile, Post, Tag
 from blog.text import RefuseControlCharactersAdminMixin
 from blog.widgets import MarkdownEditorWidget
-
-
-class ChangesPagesMixin:
-    """Every change made here is on readers' pages: cached pages go stale after it commits.
-
-    save_related() runs after the object and its tags are saved, on add and on change.
-    """
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        pagecache.site_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        pagecache.site_changed()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        pagecache.site_changed()
 
 
 class DateBoundedChangeList(ChangeList):
@@ -85,7 +66,6 @@ class PostAdmin(
     AutosaveAdminMixin,
     RefuseControlCharactersAdminMixin,
     DateBoundedAdminMixin,
-    ChangesPagesMixin,
     admin.ModelAdmin,
 ):
     list_display = ["title", "author", "state", "published_at", "updated_at"]
@@ -140,7 +120,7 @@ class PostAdmin(
 
 
 @admin.register(Tag)
-class TagAdmin(TagActionsMixin, RefuseControlCharactersAdminMixin, ChangesPagesMixin, admin.ModelAdmin):
+class TagAdmin(TagActionsMixin, RefuseControlCharactersAdminMixin, admin.ModelAdmin):
     """Anyone who writes creates tags; the tag rule (`TagQuerySet.editable_by`) says who may
     rename, re-slug, merge or delete one. A tag someone may not change opens read-only, with
     the reason; a change or deletion sent anyway is refused with it."""
@@ -222,7 +202,7 @@ class AuthorProfileForm(forms.ModelForm):
 
 
 @admin.register(AuthorProfile)
-class AuthorProfileAdmin(ChangesPagesMixin, admin.ModelAdmin):
+class AuthorProfileAdmin(admin.ModelAdmin):
     """Each author edits their own profile; superusers may edit anyone's."""
 
     form = AuthorProfileForm

@@ -20,7 +20,6 @@ from django.http import HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from blog import pagecache
 from blog.models import Post, Tag, writers
 from blog.text import refuse_control_characters
 
@@ -182,8 +181,6 @@ class PostActionsMixin(CheckedSelectionMixin):
                 refused.append((post, " ".join(error.messages)))
             else:
                 done.append(post)
-        if done:
-            pagecache.site_changed()
         return done, refused
 
     def report_refused(self, request, refused, verb):
@@ -233,7 +230,6 @@ class PostActionsMixin(CheckedSelectionMixin):
                 tag.save()
             tagged = [post for post in posts if post.add_tag(tag, by=request.user)]
         if tagged:
-            pagecache.site_changed()
             self.message_user(
                 request, f"Tagged {counted(len(tagged), 'post')} “{tag}”: {quoted(tagged)}.", messages.SUCCESS
             )
@@ -332,7 +328,6 @@ class TagActionsMixin(CheckedSelectionMixin):
         with transaction.atomic():
             moved = {post.pk for source in sources for post in source.merge_into(target, by=request.user)}
             self.log_change(request, target, f"Merged {quoted(sources, limit=len(sources))} into it.")
-        pagecache.site_changed()
         self.message_user(
             request,
             f"Merged {quoted(sources)} into “{target}”: {counted(len(moved), 'post')} changed, and the "

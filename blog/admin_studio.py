@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from blog import pagecache, revisions
+from blog import revisions
 from blog.models import Autosave, PreviewLink
 
 
@@ -125,7 +125,6 @@ class RevisionsAdminMixin(EditableObjectMixin):
         except ValidationError as error:
             messages.error(request, "This revision cannot be restored: " + " ".join(error.messages))
             return HttpResponseRedirect(url)
-        pagecache.site_changed()
         messages.success(request, f"The revision was restored; the {self.opts.verbose_name} was saved as a new revision.")
         return HttpResponseRedirect(url)
 

@@ -628,20 +628,5 @@ class PreviewLink(models.Model):
         return reverse("blog:shared-preview", kwargs={"token": self.token})
 
 
-class PageVersion(models.Model):
-    """The current version of one kind of content, which cached pages record (blog/pagecache.py).
-
-    A new random version on every change; `valid_until` marks when the content changes by
-    itself (the next scheduled post is due).
-    """
-
-    key = models.CharField(max_length=64, primary_key=True)
-    version = models.BigIntegerField()
-    valid_until = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self):
-        return f"{self.key}: {self.version}"
-
-
 # The site's settings and menu links are models of this app, kept in their own module.
 from blog.site import MenuLink, SiteSettings  # noqa: E402, F401

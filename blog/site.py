@@ -6,9 +6,10 @@ the first-run defaults: the values the row is created with when it is first read
 
 Every rule reads them through `site_settings()`, the one place that knows how they are
 kept fresh. Processes share the database (and perhaps Redis), not memory, so the row is
-cached under the site's page-cache version (blog/pagecache.py), which the admin bumps with
-`site_changed()` after saving: every process sees the new version on its next request,
-and every cached page is stale with it. Within a request the settings are read once.
+cached under the site's page-cache version (pagecache/store.py), which a save of the
+settings or their menu links bumps after it commits (pagecache/refresh.py): every process
+sees the new version on its next request, and every cached page is stale with it. Within
+a request the settings are read once.
 """
 
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ from django.db import models, router
 from django.db.models import prefetch_related_objects
 from solo.models import SingletonModel
 
-from blog import pagecache
+import pagecache
 from blog.text import refuse_control_characters
 
 # The bounds of the comment rules, for the admin's form and for the first-run defaults.
@@ -223,12 +224,12 @@ def site_settings(request=None):
 def changed():
     """The settings were just saved: call it in the code path that saved them.
 
-    What this request read of them is out of date at once; when the transaction commits,
-    the site's version changes, so every process reads them anew and every cached page
-    is stale (the name, the menu and the comment rules are on all of them).
+    What this request read of them is out of date at once. The save itself bumps the
+    site's version when the transaction commits (pagecache/refresh.py), so every process
+    reads them anew and every cached page is stale (the name, the menu and the comment
+    rules are on all of them).
     """
     _request.site = None
-    pagecache.site_changed()
 
 
 def _request_started(**kwargs):

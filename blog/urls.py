@@ -2,7 +2,8 @@ from functools import partial
 
 from django.urls import path, re_path, register_converter
 
-from blog import feeds, pagecache, views
+import pagecache
+from blog import feeds, views
 
 app_name = "blog"
 
@@ -55,7 +56,7 @@ register_converter(TwoDigitsConverter, "two_digits")
 register_converter(UnicodeSlugConverter, "unicode_slug")
 
 # Feeds show posts and tags only (the sitemap, with pages too, is in config/urls.py).
-cached = partial(pagecache.cache_for_readers, keys=[pagecache.SITE])
+cached = partial(pagecache.for_readers, keys=[pagecache.SITE])
 
 urlpatterns = [
     path("", views.PostIndexView.as_view(), name="post-index"),

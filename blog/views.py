@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 from django.views.generic.dates import DateDetailView, MonthArchiveView, YearArchiveView
 
-from blog import images, markdown, pagecache
+import pagecache
+from blog import images, markdown
 from blog.models import Post, PreviewLink, Tag, TagRedirect, display_name
 from blog.ratelimit import rate_limit
 
@@ -20,8 +21,8 @@ from blog.ratelimit import rate_limit
 class CachedForReadersMixin:
     """Anonymous readers get the page from the cache while its content is unchanged.
 
-    blog/pagecache.py says what is never cached; `page_cache_keys` names the content the
-    page shows, from the URL alone.
+    pagecache/store.py says what is never cached; `page_cache_keys` names the content the
+    page shows that is known before rendering (lists show comment counts).
     """
 
     def page_cache_keys(self):
@@ -120,8 +121,8 @@ class PostDetailView(CachedForReadersMixin, UnpublishedNeverCachedMixin, DateDet
         return Post.objects.visible_to(self.request.user).select_related("author")
 
     def page_cache_keys(self):
-        # The URL is the post's permalink: its thread's key is known before any query.
-        return [pagecache.SITE, pagecache.thread_key(self.request.path)]
+        # The thread's key is added by the comment_thread tag, before it reads the thread.
+        return [pagecache.SITE]
 
 
 class PostPreviewView(UnpublishedNeverCachedMixin, DetailView):

@@ -8,8 +8,6 @@ from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from blog import pagecache
-from blog.models import Post
 from blog.admin import DateBoundedAdminMixin
 from blog.text import RefuseControlCharactersAdminMixin
 from comments import moderation, privacy
@@ -127,20 +125,6 @@ class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, adm
     def has_add_permission(self, request):
         # Comments come from readers (or imports), each through the moderation rules.
         return False
-
-    # An edit or a deletion here changes what readers see: cached threads are stale.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        pagecache.thread_changed(obj.post)
-
-    def delete_model(self, request, obj):
-        pagecache.thread_changed(obj.post)
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for post in Post.objects.filter(comments__in=queryset).distinct():
-            pagecache.thread_changed(post)
-        super().delete_queryset(request, queryset)
 
 
 @admin.register(ModerationLog)

@@ -7,7 +7,7 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from blog import markdown, pagecache
+from blog import markdown
 from blog.models import Post
 
 BODY_MAX_LENGTH = 5000
@@ -224,12 +224,6 @@ class Comment(models.Model):
                 decided_at=self.moderated_at,
                 reason=reason[:200],
             )
-        # Every status change passes here, whoever makes it (queue, admin, rules, imports,
-        # privacy erasure, tests), so this is where cached copies of the thread are told,
-        # on commit. A comment that was never shown and holds no replies changes no page
-        # (spam caught on arrival must not keep emptying the cache).
-        if self.Status.APPROVED in (previous, status) or self.replies.exists():
-            pagecache.thread_changed(self.post)
 
 
 class ModerationLog(models.Model):

@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from blog import pagecache
 from comments.models import Comment, ModerationLog
 
 ERASED_REASON = "Erased at the commenter's request."
@@ -81,18 +80,13 @@ def erase_commenter(email, *, by=None):
     placeholder), its moderation log kept without reasons that might quote it.
     """
     deleted = 0
-    posts = {}
     while True:
         leaves = comments_by(email).filter(~Exists(Comment.objects.filter(parent=OuterRef("pk"))))
         found = list(leaves.select_related("post"))
         if not found:
             break
         deleted += len(found)
-        posts.update((comment.post_id, comment.post) for comment in found)
         Comment.objects.filter(pk__in=[comment.pk for comment in found]).delete()
-    # Cached copies of those threads must not go on showing what was erased.
-    for post in posts.values():
-        pagecache.thread_changed(post)
 
     kept = list(comments_by(email))
     for comment in kept:

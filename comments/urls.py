@@ -2,13 +2,15 @@ from functools import partial
 
 from django.urls import path
 
-from blog import pagecache
+import pagecache
 from comments import feeds, views
 
 app_name = "comments"
 
-# The comment feeds show comments and the titles of the posts they are on.
-cached = partial(pagecache.cache_for_readers, keys=[pagecache.SITE, pagecache.COMMENTS])
+# The comment feeds show comments and the titles of the posts they are on; one post's
+# feeds show its thread.
+cached = partial(pagecache.for_readers, keys=[pagecache.SITE, pagecache.COMMENTS])
+of_post = partial(pagecache.for_readers, keys=lambda post_id: [pagecache.SITE, pagecache.thread(post_id)])
 
 urlpatterns = [
     path("post/<int:post_id>/", views.post_comment, name="post"),
@@ -18,6 +20,6 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("feed/rss/", cached(feeds.LatestCommentsFeed()), name="feed-rss"),
     path("feed/atom/", cached(feeds.LatestCommentsAtomFeed()), name="feed-atom"),
-    path("feed/post/<int:post_id>/rss/", cached(feeds.PostCommentsFeed()), name="post-feed-rss"),
-    path("feed/post/<int:post_id>/atom/", cached(feeds.PostCommentsAtomFeed()), name="post-feed-atom"),
+    path("feed/post/<int:post_id>/rss/", of_post(feeds.PostCommentsFeed()), name="post-feed-rss"),
+    path("feed/post/<int:post_id>/atom/", of_post(feeds.PostCommentsAtomFeed()), name="post-feed-atom"),
 ]

@@ -11,7 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from blog.client_address import client_ip
 from blog.models import Post
+import pagecache
 from blog import ratelimit
+from blog.security import carries_session, same_origin_or_csrf_token
 from comments import moderation, notifications, threads
 from comments.forms import REPLY_ERROR_TOO_DEEP, CommentForm
 from comments.models import Comment
@@ -28,6 +30,7 @@ def _form_page(request, form, *, status, parent=None, notice=None, show_form=Tru
         "parent": parent,
         "notice": notice,
         "show_form": show_form,
+        "with_token": carries_session(request),
     }
     response = render(request, "comments/comment_form.html", context, status=status)
     for name, value in (headers or {}).items():
@@ -35,6 +38,7 @@ def _form_page(request, form, *, status, parent=None, notice=None, show_form=Tru
     return response
 
 
+@same_origin_or_csrf_token
 @require_POST
 def post_comment(request, post_id):
     post = get_object_or_404(Post.objects.published().select_related("author"), pk=post_id)
@@ -99,7 +103,15 @@ def post_comment(request, post_id):
 
 @require_GET
 def reply(request, comment_id):
-    """The form for a reply to one comment, for browsers without JavaScript."""
+    """The form for a reply to one comment, for browsers without JavaScript.
+
+    Shared with every anonymous reader like the post page; any change to a thread may
+    change whether the comment may be replied to.
+    """
+    return pagecache.serve(request, [pagecache.SITE, pagecache.COMMENTS], lambda: _reply(request, comment_id))
+
+
+def _reply(request, comment_id):
     parent = get_object_or_404(
         Comment.objects.visible().select_related("post"),
         pk=comment_id,

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "transfer",
     "pages",
     "ops",
+    "pagecache",
     "django_tasks",
     "django_tasks_db",
     "delivery",
@@ -123,13 +124,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Refuses oversized bodies (413) and NUL bytes in URLs (400) before anything reads them.
     "blog.security.EarlyRefusalMiddleware",
-    # django-csp's, its header strings built once (ops/middleware.py).
-    "ops.middleware.CSPMiddleware",
-    # A cached page for an anonymous reader, served before sessions, auth and the view,
-    # with the same headers (blog/pagecache.py says which middleware it stands in for).
-    "blog.pagecache.EarlyHitMiddleware",
-    # Anonymous reads may go to a standby (ops/db_router.py). After the early hit, which
-    # reads the page versions from the primary and has no use for the choice.
+    # django-csp's own: one fixed header on public pages, which use no inline script.
+    "csp.middleware.CSPMiddleware",
+    # ETags and 304s for every GET (pagecache/ gives shared pages the ETag of their bytes).
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Anonymous reads may go to a standby (ops/db_router.py), the page versions included.
     "ops.middleware.ReplicaReadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -318,6 +317,13 @@ PREVIEW_LINK_MAX_DAYS = 90
 # Search counts and lists at most this many matches (blog/search.py says why).
 SEARCH_MAX_RESULTS = 1000
 
+# Pages every anonymous reader shares (pagecache/): shared caches (nginx, a CDN) may serve
+# a copy for PAGECACHE_S_MAXAGE seconds, then a stale one for up to
+# PAGECACHE_STALE_WHILE_REVALIDATE more while one request asks the app again (a 304 when
+# nothing changed). Browsers always ask first (max-age=0). docs/DEPLOY.md.
+PAGECACHE_S_MAXAGE = env_int("PAGECACHE_S_MAXAGE", 1)
+PAGECACHE_STALE_WHILE_REVALIDATE = env_int("PAGECACHE_STALE_WHILE_REVALIDATE", 5)
+
 # Comments (first-run defaults of the site settings, blog/site.py): replies nest at most
 # this deep (top-level comments are depth 0).
 COMMENTS_MAX_DEPTH = env_int("COMMENTS_MAX_DEPTH", 5)
@@ -361,8 +367,11 @@ RATE_LIMITS = {
     "image-upload": os.environ.get("RATE_LIMIT_UPLOADS", "30/10m"),
 }
 
-# Content-Security-Policy (django-csp): scripts and styles only from this site, inline
-# scripts only with the per-request nonce (templates: nonce="{{ request.csp_nonce }}").
+# Content-Security-Policy (django-csp's own middleware): scripts and styles only from this
+# site's files. Public pages have no inline script, so their header is one fixed string and
+# the page the same bytes for every reader; a page that really needs an inline script may
+# use the per-request nonce (nonce="{{ request.csp_nonce }}"), and is then never stored by
+# the page cache (pagecache/).
 # Style attributes are allowed because the Markdown sanitizer keeps exactly one kind,
 # text-align on table cells; <style> elements stay blocked. Images may come from any https
 # host because imported posts link to images where their old blog kept them.

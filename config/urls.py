@@ -4,7 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from blog import pagecache
+import pagecache
 from blog import views as blog_views
 from blog.sitemaps import sitemaps as blog_sitemaps
 from pages.sitemaps import PageSitemap
@@ -22,7 +22,7 @@ urlpatterns = [
     path("", include("blog.urls")),
     path(
         "sitemap.xml",
-        pagecache.cache_for_readers(sitemap, keys=[pagecache.SITE]),
+        pagecache.for_readers(sitemap, keys=[pagecache.SITE]),
         {"sitemaps": {**blog_sitemaps, "pages": PageSitemap}},
         name="sitemap",
     ),

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.db import models
 from django.utils import timezone
 
-from blog.admin import ChangesPagesMixin
 from blog.admin_studio import AutosaveAdminMixin, PreviewLinksAdminMixin, RevisionsAdminMixin
 from blog.widgets import MarkdownEditorWidget
 from pages.models import Page, PageRedirect
@@ -22,7 +21,6 @@ class PageAdmin(
     RevisionsAdminMixin,
     PreviewLinksAdminMixin,
     AutosaveAdminMixin,
-    ChangesPagesMixin,
     admin.ModelAdmin,
 ):
     list_display = ["title", "address", "state", "menu_order", "updated_at"]

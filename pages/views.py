@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView
 
-from blog import pagecache
+import pagecache
 from pages.models import Page, PageRedirect
 
 

@@ -21,7 +21,10 @@ def _empty_cache():
     """
     from django.core.cache import cache
 
+    from pagecache import refresh
+
     cache.clear()
+    refresh.discard_pending()  # changes of a test that never committed
     yield
     cache.clear()
 

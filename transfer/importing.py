@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
 
-from blog import markdown, pagecache
+from blog import markdown
 from blog.models import Post, Tag
 from comments.models import Comment
 from pages import routes
@@ -173,19 +173,12 @@ def import_blogs(blogs, *, platform, file_name, dry_run=False, by=None, progress
     counter = _Progress(sum(len(b.posts) + len(b.pages) + len(b.comments) for b in blogs), on_progress)
     try:
         with transaction.atomic():
-            changed_threads = set()
             for blog in blogs:
                 importer = _Importer(blog, report, by=by, progress=progress, fetch_media=fetch_media,
                                      counter=counter)
                 importer.run()
-                changed_threads |= importer.changed_threads
             if dry_run:
                 raise _DryRun
-            # Cached pages change with the import, once it has committed.
-            if report.changed_anything:
-                pagecache.site_changed()
-            for post in changed_threads:
-                pagecache.thread_changed(post)
             # In the import's transaction: the run says "done" exactly when its data is there.
             if run is None:
                 run = ImportRun(platform=platform, file_name=file_name[:255], imported_by=by)
@@ -285,7 +278,6 @@ class _Importer:
         self.tags = {}
         self.usernames_taken = {}
         self.authors_seen = set()
-        self.changed_threads = set()  # posts whose comments were created or changed
         self.explicit_ids = False
 
     def fit_keys(self):
@@ -767,7 +759,6 @@ class _Importer:
             else:
                 comment = self.create_comment(source, post)
                 self.report.count(Kind.COMMENT, "created")
-                self.changed_threads.add(post)
             self.records[(Kind.COMMENT, source.key)] = SourceRecord.objects.create(
                 platform=self.blog.platform, site=self.blog.site, kind=Kind.COMMENT,
                 source_id=source.key, comment=comment, data=source.data,
@@ -786,7 +777,6 @@ class _Importer:
             record.data, record.source_hash, record.local_hash = source.data, source_hash, _comment_state(comment)
             record.save(update_fields=["data", "source_hash", "local_hash", "updated_at"])
             self.report.count(Kind.COMMENT, "updated")
-            self.changed_threads.add(post)
         self.comments[source.key] = comment
 
     def parent_for(self, source):

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from blog import pagecache, revisions
+from blog import revisions
 from blog.images import ImageRejected, reencode_upload
 from blog.models import Post
 from delivery import http, outbox
@@ -171,8 +171,9 @@ def fetch_image(delivery):
     with transaction.atomic():
         ImportedImage.objects.filter(pk=image.pk).update(
             status=ImportedImage.Status.FETCHED, file=name, url=url, error="", fetched_at=now)
-        if show_copy(image.source_url, url):
-            transaction.on_commit(pagecache.site_changed)
+        # The posts and pages that show it are saved (show_copy): their saves refresh the
+        # cached pages (pagecache/refresh.py).
+        show_copy(image.source_url, url)
 
 
 def show_copy(source_url, url):

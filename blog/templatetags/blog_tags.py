@@ -6,14 +6,14 @@ from django.db.models.functions import TruncMonth
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from blog import pagecache
+import pagecache
 from blog.models import Post, Tag
 
 register = template.Library()
 
 
 # The sidebar aggregates over every published post: rendered once per version of the site
-# (blog/pagecache.py) and served from the cache until a post or tag changes.
+# (pagecache/store.py) and served from the cache until a post or tag changes.
 
 
 @register.simple_tag(takes_context=True)

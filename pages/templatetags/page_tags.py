@@ -2,7 +2,7 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from blog import pagecache
+import pagecache
 from blog.site import site_settings
 from pages.models import Page
 
@@ -14,7 +14,7 @@ def page_menu(context):
     """The header menu: the pages placed in it and the site settings' links, in one order.
 
     Both have a menu order, smallest first; a page comes before a link of the same order.
-    The pages are read once per version of the site (blog/pagecache.py), not on every
+    The pages are read once per version of the site (pagecache/store.py), not on every
     page; the links come with the site's settings.
     """
     request = context.get("request")

@@ -13,8 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
-from blog import pagecache
-from blog.models import PageVersion
+import pagecache
+from pagecache.models import PageVersion
 from blog.site import MenuLink, SiteSettings, check_first_run_defaults, site_settings
 
 pytestmark = pytest.mark.django_db
@@ -326,7 +326,7 @@ def test_a_settings_read_costs_no_query_once_the_page_cache_has_read_the_site_ve
     request = rf.get("/")
     site_settings(request)  # fills the cache for this version of the site
     again = rf.get("/")
-    pagecache.versions(again, [pagecache.SITE])  # as serve() does before rendering
+    pagecache.depends_on(again, [pagecache.SITE])  # as serve() does before rendering
 
     with CaptureQueriesContext(connection) as queries:
         site = site_settings(again)

@@ -262,7 +262,7 @@ def test_404_page_renders_without_touching_the_database(client):
     # The only lookups allowed: the page cache's version (the path could be a page's), whether
     # it is a page or a page's old address, whether it is an imported post's old URL, and
     # the site's settings for its name and menu (once per version of the site).
-    allowed = ("transfer_", "pages_page", "blog_pageversion", "blog_sitesettings", "blog_menulink")
+    allowed = ("transfer_", "pages_page", "pagecache_pageversion", "blog_sitesettings", "blog_menulink")
     assert all(
         any(table in query["sql"] for table in allowed)
         for query in queries.captured_queries

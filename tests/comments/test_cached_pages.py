@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from blog import pagecache
+from pagecache import store
 from comments.models import Comment
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_a_cached_post_page_is_renewed_before_its_forms_timestamp_gets_old(
     assert reader.get(url)["X-Page-Cache"] == "hit"
 
     later = timezone.now() + timedelta(minutes=61)
-    monkeypatch.setattr(pagecache.timezone, "now", lambda: later)
+    monkeypatch.setattr(store.timezone, "now", lambda: later)
 
     assert reader.get(url).get("X-Page-Cache") != "hit"
 
@@ -97,7 +97,7 @@ def test_a_cached_post_page_loses_its_form_when_comments_close(reader, make_post
     assert 'id="comment-form"' in reader.get(url).content.decode()
 
     later = timezone.now() + timedelta(minutes=6)
-    monkeypatch.setattr(pagecache.timezone, "now", lambda: later)
+    monkeypatch.setattr(store.timezone, "now", lambda: later)
     monkeypatch.setattr("comments.moderation.timezone.now", lambda: later)
 
     html = reader.get(url).content.decode()

@@ -1,4 +1,4 @@
-"""The Content-Security-Policy headers: django-csp's, with the strings built once (ops.middleware)."""
+"""The Content-Security-Policy headers: django-csp's own middleware, a nonce only where a page asks."""
 
 import pytest
 from csp.constants import NONCE, SELF

@@ -168,7 +168,21 @@ def csrf_client():
 
 
 @pytest.mark.django_db
-def test_a_comment_without_the_csrf_token_is_refused(csrf_client, post):
+def test_a_comment_sent_from_another_site_is_refused(csrf_client, post):
+    """No token in the anonymous form: the browser's headers say where the POST comes from
+    (more cases in test_cross_site_comments.py)."""
+    csrf_client.defaults.update(HTTP_SEC_FETCH_SITE="cross-site", HTTP_ORIGIN="https://evil.example")
+
+    response = send(csrf_client, post)
+
+    assert response.status_code == 403
+    assert Comment.objects.count() == NO_COMMENT_STORED
+
+
+@pytest.mark.django_db
+def test_a_signed_in_comment_without_the_csrf_token_is_refused(csrf_client, post, commenter):
+    csrf_client.force_login(commenter)
+
     response = send(csrf_client, post)
 
     assert response.status_code == 403

@@ -378,8 +378,9 @@ def hidden_field(html, name):
 
 @dataclass
 class CommentForm:
-    """What a reader's browser holds after loading a post: the CSRF cookie and token, and
-    the form's signed timestamp. Both stay valid for many submissions."""
+    """What a reader's browser holds after loading a post: the form's signed timestamp and,
+    only for a reader with a session, the CSRF cookie and token. They stay valid for many
+    submissions."""
 
     post_id: int
     csrf_token: str
@@ -391,12 +392,13 @@ class CommentForm:
         page = client.get(post["url"])
         if page.status != 200:
             raise RuntimeError(f"post page answered {page.status}")
-        return cls(post["id"], hidden_field(page.text, "csrfmiddlewaretoken"),
-                   hidden_field(page.text, "timestamp"), dict(client.cookies))
+        token = hidden_field(page.text, "csrfmiddlewaretoken") if "csrfmiddlewaretoken" in page.text else ""
+        return cls(post["id"], token, hidden_field(page.text, "timestamp"), dict(client.cookies))
 
     def data(self, *, name, email, body, parent=None):
+        token = {"csrfmiddlewaretoken": self.csrf_token} if self.csrf_token else {}
         return {
-            "csrfmiddlewaretoken": self.csrf_token,
+            **token,
             "timestamp": self.timestamp,
             "name": name,
             "email": email,

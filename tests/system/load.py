@@ -41,8 +41,7 @@ def write_load_data(server, site, path):
     for post in posts[:5]:
         form = CommentForm.load(Client(server), post)
         fields = urllib.parse.urlencode({
-            "csrfmiddlewaretoken": form.csrf_token, "timestamp": form.timestamp,
-            "url": "", "parent": "", "honeypot": "",
+            "timestamp": form.timestamp, "url": "", "parent": "", "honeypot": "",
         })
         cookie = "; ".join(f"{k}={v}" for k, v in form.cookies.items())
         action = lua_string(f"/comments/post/{post['id']}/")

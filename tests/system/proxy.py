@@ -137,10 +137,11 @@ def main():
             status, headers, _, _ = https(https_port, "GET", "/static/css/site.css")
             check("static files served by nginx", status == 200 and "immutable" in headers.get("cache-control", ""))
 
-            token = harness.hidden_field(text, "csrfmiddlewaretoken")
+            check("the post page sets no cookie and holds no token",
+                  not cookies and "csrfmiddlewaretoken" not in text)
             timestamp = harness.hidden_field(text, "timestamp")
             cookie = "; ".join(c.split(";", 1)[0] for c in cookies)
-            body = (f"csrfmiddlewaretoken={token}&timestamp={timestamp.replace(':', '%3A')}"
+            body = (f"timestamp={timestamp.replace(':', '%3A')}"
                     "&name=Proxied&email=proxied%40example.org&url=&body=Sent+through+nginx.&parent=&honeypot=")
             status, headers, _, _ = https(https_port, "POST", f"/comments/post/{post['id']}/", body, {
                 "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,

@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
 
-from blog import markdown, pagecache
+from blog import markdown
+from pagecache.refresh import refresh_everything
 from blog.models import Post, Tag
 from comments.models import Comment
 
@@ -112,8 +113,9 @@ class Command(BaseCommand):
                         numbers, first, now, authors, tags, post_pool, comment_pool, per_post, rolls
                     )
                 progress.update(written)
-        # Every cached page may show what was just written.
-        pagecache.site_changed()
+        # Written in bulk, without model signals: every cached page may show it.
+        with transaction.atomic():
+            refresh_everything()
         self.stdout.write(f"Generated {posts:,} posts, {comments:,} comments and {len(tags)} tags.")
 
     def authors(self):

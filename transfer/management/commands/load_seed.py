@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from blog import pagecache
 from blog.models import Post, Tag
 from comments.models import Comment
 from transfer.models import LegacyURL
@@ -35,8 +34,6 @@ class Command(BaseCommand):
             post, created = self.load_post(seed, body)
             added = self.load_comments(post, seed.get("comments", []))
             self.keep_old_url(post, seed["post"].get("legacy_path"))
-            if created:
-                pagecache.site_changed()
         state = "created" if created else "already present"
         self.stdout.write(f"Seed post {state}: {post.title} ({post.get_absolute_url()}); "
                           f"{added} comment(s) added.")
