@@ -35,6 +35,34 @@ def test_behind_one_proxy_the_local_proxy_is_believed(monkeypatch):
     assert config.forwarded_allow_ips == ["127.0.0.1", "::1"]
 
 
+def test_workers_are_replaced_rarely_and_preloading_is_asked_for(monkeypatch):
+    for name in ("GUNICORN_MAX_REQUESTS", "GUNICORN_MAX_REQUESTS_JITTER", "GUNICORN_PRELOAD"):
+        monkeypatch.delenv(name, raising=False)
+
+    default = gunicorn_config(monkeypatch)
+    preloaded = gunicorn_config(monkeypatch, GUNICORN_PRELOAD="1")
+
+    assert default.max_requests == 100_000 and default.max_requests_jitter == 10_000
+    assert default.preload_app is False
+    assert preloaded.preload_app is True
+
+
+def test_the_site_opens_no_database_connection_while_it_is_imported():
+    """What GUNICORN_PRELOAD needs: a connection made in the master would be shared by forks."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django.db, config.wsgi\n"
+        "print(any(c.connection is not None for c in django.db.connections.all(initialized_only=True)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            cwd=CONF.parents[1], env={**__import__("os").environ,
+                                                      "DJANGO_SETTINGS_MODULE": "config.settings_test"})
+
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr[-500:]
+
+
 def test_a_proxy_on_another_machine_is_named_explicitly(monkeypatch):
     config = gunicorn_config(monkeypatch, TRUSTED_PROXY_COUNT="1", GUNICORN_FORWARDED_ALLOW_IPS="10.0.0.5")
 

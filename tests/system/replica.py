@@ -119,6 +119,29 @@ def main():
             seen = harness.wait_for(lambda: body in Client(server).get(post["url"]).text, 5)
             check("the approved comment reaches anonymous readers", seen,
                   f"after {round((time.monotonic() - approved_at) * 1000)} ms")
+            # A change the standby has not replayed yet: readers get the page the standby
+            # can render, and once it catches up, the new one, never a stale page kept
+            # under the new version (the page's versions come from the standby too).
+            title = "Retitled while the standby waits"
+            sql(standby.port, "SELECT pg_wal_replay_pause()")
+            try:
+                harness.manage("shell", "-c", (
+                    "from blog.models import Post\n"
+                    f"post = Post.objects.get(pk={post['id']})\n"
+                    f"post.title = {title!r}\n"
+                    "post.save()"), env={**env, "DATABASE_REPLICA_URLS": ""})
+                during = [Client(server).get(post["url"]).text for _ in range(3)]
+                check("while the standby lags, readers get the page it can render",
+                      not any(title in text for text in during))
+            finally:
+                sql(standby.port, "SELECT pg_wal_replay_resume()")
+            target = sql(primary.port, "SELECT pg_current_wal_lsn()")
+            caught_up = harness.wait_for(lambda: sql(
+                standby.port, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn") == "t", 10)
+            after = [Client(server).get(post["url"]).text for _ in range(4)]
+            check("no stale page once the standby catches up",
+                  caught_up and all(title in text for text in after))
+
             lag = sql(primary.port, "SELECT coalesce(max(extract(epoch FROM replay_lag)) * 1000, 0)"
                                     " FROM pg_stat_replication")
             figures["replication replay lag ms"] = round(float(lag or 0), 1)

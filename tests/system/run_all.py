@@ -1,7 +1,7 @@
 """`make check-prod`: every system script in turn, then one summary.
 
 --ci runs the two that CI runs (concurrency, two instances: well under a minute);
-without it, also `make serve` itself, SQLite writers, backup and restore, nginx in front of two servers, a
+without it, also `make serve` itself, SQLite writers, backup and restore, nginx in front of two servers, nginx's page cache, a
 streaming standby for reads, the 60 s load, the faults and the mail server's outage under
 load (about five minutes). Needs PostgreSQL and Redis on loopback, wrk
 for the load and nginx for the proxy (`make system-tools` installs both).
@@ -25,6 +25,7 @@ from tests.system import (
     proxy,
     replica,
     serve,
+    shared_cache,
     sqlite_writers,
     two_instances,
 )
@@ -36,6 +37,7 @@ ALL = {
     "sqlite-writers": sqlite_writers.main,
     "backup-restore": backup_restore.main,
     "proxy": proxy.main,
+    "shared-cache": shared_cache.main,
     "replica": replica.main,
     "load": load.main,
     "faults": faults.main,
