@@ -84,7 +84,11 @@ def release():
     digest = hashlib.sha1()
     base = Path(settings.BASE_DIR).resolve()
     folders = [Path(config.path).resolve() for config in apps.get_app_configs()]
-    folders = [folder for folder in folders if folder.is_relative_to(base)]
+    # Our apps only: a virtualenv inside the project holds the libraries, named by the pins.
+    folders = [
+        folder for folder in folders
+        if folder.is_relative_to(base) and "site-packages" not in folder.parts
+    ]
     paths = [base / "requirements.txt"]
     for folder in [base / "templates", base / "static", *folders]:
         paths += [path for path in folder.rglob("*") if path.suffix in {".py", ".html", ".css", ".js", ".svg", ".txt", ".xml"}]
