@@ -30,23 +30,38 @@ def comment_thread(context, post):
         now = timezone.now()
         pagecache.expire_at(request, now + FORM_MAX_AGE / 2)
         pagecache.expire_at(request, moderation.closes_at(post))
-    if request is not None:
-        # Read before the thread itself, so the page is never stored under a newer version.
-        pagecache.depends_on(request, [pagecache.thread(post.pk)])
-    thread = threads.build_thread(
-        post,
-        own_ids=threads.own_comment_ids(request),
-        open_for_replies=is_open,
-        page=threads.page_number(request),
-    )
-    user = getattr(request, "user", None)
+    own_ids = threads.own_comment_ids(request)
+    page = threads.page_number(request)
     post_url = post.get_absolute_url()
+
+    def render():
+        thread = threads.build_thread(post, own_ids=own_ids, open_for_replies=is_open, page=page)
+        html = render_to_string(
+            "comments/_thread_items.html",
+            {"nodes": thread.nodes, "permalink_base": threads.page_url(post_url, thread.page)},
+        )
+        # Kept without its nodes: the page needs only the counts and the markup.
+        return threads.Thread(nodes=[], count=thread.count, page=thread.page, pages=thread.pages,
+                              per_page=thread.per_page), html
+
+    if request is None or own_ids:
+        # A reader's own pending comments are theirs alone: never kept for others.
+        thread, thread_html = render()
+    else:
+        # Rendered once per version of the thread (the post's, for the author's badge),
+        # whether comments are open and page; the thread's version is read before the thread.
+        thread, thread_html = pagecache.fragment(
+            request,
+            f"thread:{post.pk}:{page}:{is_open}",
+            [pagecache.SITE, pagecache.thread(post.pk)],
+            render,
+        )
+    user = getattr(request, "user", None)
     return {
         "post": post,
         "post_url": post_url,
         "thread": thread,
-        # Built in Python: a template loop costs ~0.15 ms a comment, this ~0.01 ms.
-        "thread_html": threads.render_nodes(thread.nodes, threads.page_url(post_url, thread.page)),
+        "thread_html": thread_html,
         "comments_open": is_open,
         "form_html": comment_form_html(request, post, user) if is_open else "",
         "request": request,

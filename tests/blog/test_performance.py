@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+import pagecache
 from comments.models import Comment
+from pagecache import store
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +18,9 @@ pytestmark = pytest.mark.django_db
 # under the post (previous, next, related: 3 queries) are, like the sidebar, a fragment
 # cached with the site's version: counted in tests/blog/test_neighbours.py.
 POST_PAGE_QUERIES = 5
+# The same page with its thread's markup kept (comments/templatetags/comment_tags.py):
+# the thread itself is not read.
+POST_PAGE_QUERIES_THREAD_KEPT = POST_PAGE_QUERIES - 1
 
 
 def add_thread(post, count):
@@ -43,10 +48,27 @@ def test_a_post_page_takes_five_queries_with_3_or_300_comments(
     add_thread(post, count)
     url = post.get_absolute_url()
     client.get(url)  # the sidebar and the links under the post are cached after this one
+    # A change to the thread: its markup is rendered again.
+    store.bump([pagecache.thread(post.pk)])
     with django_assert_num_queries(POST_PAGE_QUERIES):
         # A query string the cache has not seen: the page is rendered, not served.
         response = client.get(f"{url}?page=1")
     assert response.status_code == 200
+    assert f"{count} comment" in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [3, 300])
+def test_a_post_page_whose_thread_is_kept_takes_one_query_less(
+    client, make_post, count, django_assert_num_queries
+):
+    post = make_post(tags=["history", "war"])
+    add_thread(post, count)
+    url = post.get_absolute_url()
+    client.get(url)
+    with django_assert_num_queries(POST_PAGE_QUERIES_THREAD_KEPT):
+        # A query string the page cache has not seen: the page is rendered, its thread's
+        # markup comes from the cache (comments/templatetags/comment_tags.py).
+        response = client.get(f"{url}?page=1")
     assert f"{count} comment" in response.content.decode()
 
 

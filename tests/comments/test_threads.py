@@ -144,21 +144,33 @@ def test_the_thread_itself_takes_one_query(client, published_post, make_comment)
     assert sum('"comments_comment"' in query for query in sql) == 1
 
 
-def test_the_thread_query_compiled_once_reads_what_the_orm_reads(published_post, make_post,
-                                                               make_comment):
-    removed = make_comment(status=Comment.Status.SPAM, age=timedelta(hours=5))
-    make_comment(parent=removed, age=timedelta(hours=4))
-    make_comment(status=Comment.Status.REJECTED, age=timedelta(hours=3))  # no replies
-    make_comment(status=Comment.Status.PENDING, age=timedelta(hours=2))
-    make_comment(author_url="https://example.org/", age=timedelta(hours=1))
-    make_comment(post=make_post(), body="On another post.")
+def test_the_thread_markup_lives_in_a_template_rendered_by_one_flat_loop():
+    from pathlib import Path
 
-    rows = threads._thread_rows(published_post, ())
-    expected = list(threads._thread_query(published_post, ()))
+    from django.conf import settings
 
-    assert [tuple(row) for row in rows] == [tuple(row) for row in expected]
-    assert len(rows) == 3
-    assert all(row[-1].tzinfo is not None for row in rows)  # created_at, aware as the ORM's
+    template = (Path(settings.BASE_DIR) / "templates/comments/_thread_items.html").read_text()
+    assert "{% for node in nodes %}" in template
+    assert "{% include" not in template  # no recursion: any depth renders in one pass
+    assert not hasattr(threads, "render_nodes")
+
+
+def test_a_thread_is_rendered_once_per_version_and_again_when_it_changes(
+    client, published_post, make_comment, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    make_comment(body="First words.")
+    url = published_post.get_absolute_url()
+    assert "First words." in Client().get(url).content.decode()
+
+    with CaptureQueriesContext(connection) as queries:
+        Client().get(f"{url}?from=elsewhere")  # a page not kept yet, its thread kept
+    assert not any('"comments_comment"' in q["sql"] for q in queries.captured_queries)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_comment(body="Second words.")
+    assert "Second words." in Client().get(f"{url}?from=elsewhere").content.decode()
 
 
 def test_the_thread_never_reads_commenters_private_fields(client, published_post, make_comment):
