@@ -10,7 +10,10 @@
    p90 time, queries and bytes.
 3. Over HTTP: gunicorn with 2 sync workers for ours, the peer and the floor (a trivial
    Django view returning our page's bytes, bench/floor.py), each loaded in turn by
-   `wrk -t2 -c8`; requests a second and p50/p99 latency.
+   `wrk -t2 -c8`; requests a second and p50/p99 latency. With nginx installed, also the
+   production front: nginx (2 workers) serving our cached page's bytes as a static file
+   (the physical limit), and our pages through nginx's page cache as
+   deploy/nginx/blog.conf sets it up (its proxy_cache lines, read from the file).
 4. Memory: the resident size of our two gunicorn workers across 10,000+ requests.
 
 Environment: BENCH_ROUNDS (in-process rounds, default 6), BENCH_SECONDS (wrk seconds per
@@ -323,6 +326,105 @@ def _latency(output, percentile):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
+NGINX_CONF = """
+worker_processes 2;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    include /etc/nginx/mime.types;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    {http_directives}
+    upstream blog_app {{ server 127.0.0.1:{ours}; keepalive 16; }}
+    server {{
+        listen 127.0.0.1:{static_port};
+        root {work}/nginx-static;
+        default_type text/html;
+    }}
+    server {{
+        listen 127.0.0.1:{cached_port};
+        location / {{
+            proxy_pass http://blog_app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            {location_directives}
+        }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    """nginx in front of `ours`: a static-file server of our page's bytes, and the page cache."""
+
+    def __init__(self, ours_port):
+        conf = (ROOT / "deploy" / "nginx" / "blog.conf").read_text()
+        cache_dir = WORK / "nginx-cache"
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        http_directives = [
+            re.search(r"^proxy_cache_path[^;]*;", conf, re.M).group().replace("/var/cache/nginx/blog", str(cache_dir)),
+            re.search(r"^map \$http_cookie \$blog_private \{.*?^\}", conf, re.M | re.S).group(),
+        ]
+        location = re.search(r"location / \{(.*?)\n    \}", conf.split("listen 443", 1)[1], re.S).group(1)
+        location_directives = [
+            line.strip() for line in location.splitlines()
+            if line.strip().startswith(("proxy_cache", "proxy_no_cache", "add_header X-Cache-Status"))
+        ]
+        temp = WORK / "nginx-temp"
+        temp.mkdir(exist_ok=True)
+        self.static_port, self.cached_port = free_port(), free_port()
+        config = WORK / "nginx.conf"
+        config.write_text(NGINX_CONF.format(
+            work=WORK, temp=temp, ours=ours_port, static_port=self.static_port,
+            cached_port=self.cached_port, http_directives="\n    ".join(http_directives),
+            location_directives="\n            ".join(location_directives),
+        ))
+        self.log = open(WORK / "nginx.log", "wb")
+        self.process = subprocess.Popen(
+            ["nginx", "-p", str(WORK), "-c", str(config), "-g", "daemon off;"],
+            stdout=self.log, stderr=self.log,
+        )
+
+    def server(self, which):
+        port = self.static_port if which == "static" else self.cached_port
+        nginx = self
+
+        class Front:
+            def url(self, path):
+                return f"http://127.0.0.1:{port}{path}"
+
+            def wait_ready(self, path):
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    if nginx.process.poll() is not None:
+                        raise RuntimeError(f"nginx did not start; see {nginx.log.name}")
+                    try:
+                        with urllib.request.urlopen(self.url(path), timeout=30) as response:
+                            if response.status == 200:
+                                return
+                    except OSError:
+                        time.sleep(0.3)
+                raise RuntimeError("nginx did not answer in time")
+
+            def stop(self):
+                nginx.stop()
+
+        return Front()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        if not self.log.closed:
+            self.log.close()
+
+
 def over_http(our_urls, peer_urls):
     log("== over HTTP: gunicorn, 2 sync workers each; wrk -t2 -c8")
     if shutil.which("wrk") is None:
@@ -345,12 +447,29 @@ def over_http(our_urls, peer_urls):
         ("floor (same bytes, trivial view)", "floor", lambda size: f"/{size}/", None),
         ("peer (django-comments-xtd)", "peer", lambda size: peer_urls[str(size)], None),
     ]
+    if shutil.which("nginx"):
+        static = WORK / "nginx-static"
+        static.mkdir(exist_ok=True)
+        for size in SIZES:
+            shutil.copy(WORK / f"floor-{size}.html", static / f"{size}.html")
+        nginx = Nginx(servers["ours"].port)
+        servers["nginx-static"] = nginx.server("static")
+        servers["nginx-cached"] = nginx.server("cached")
+        targets = [
+            ("nginx, static file (the limit)", "nginx-static", lambda size: f"/{size}.html", None),
+            ("ours through nginx's page cache", "nginx-cached", lambda size: our_urls[str(size)], None),
+        ] + targets
+    else:
+        log("   nginx is not installed (make system-tools): no nginx rows")
     results = {(name, size): [] for name, *_ in targets for size in SIZES}
     memory = None
     try:
         servers["ours"].wait_ready(our_urls["10"])
         servers["peer"].wait_ready(peer_urls["10"])
         servers["floor"].wait_ready("/10/")
+        if "nginx-cached" in servers:
+            servers["nginx-static"].wait_ready("/10.html")
+            servers["nginx-cached"].wait_ready(our_urls["10"])
         for name, server, path, _ in targets:
             for size in SIZES:
                 wrk(servers[server].url(path(size)), 1)  # warm up
@@ -445,6 +564,12 @@ def report(in_names, in_results, http_names, http_results, memory):
             cached = http_results[("ours, cached", size)]["rps"]
             floor = http_results[("floor (same bytes, trivial view)", size)]["rps"]
             lines.append(f"- {size:,} comments: {cached / floor:.0%}")
+        if ("nginx, static file (the limit)", SIZES[0]) in http_results:
+            lines += ["", "Through nginx's page cache, as a share of nginx serving the same bytes as a file:", ""]
+            for size in SIZES:
+                cached = http_results[("ours through nginx's page cache", size)]["rps"]
+                limit = http_results[("nginx, static file (the limit)", size)]["rps"]
+                lines.append(f"- {size:,} comments: {cached / limit:.0%}")
     if memory:
         lines += ["", f"### Memory: our gunicorn workers' RSS (MiB) across {memory['requests']:,} requests", ""]
         pids = list(memory["samples"][0][1])
