@@ -9,7 +9,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0015_post_cover_image'),
+        ('blog', '0016_preview_links_and_autosaves_of_pages'),
     ]
 
     operations = [
