@@ -438,35 +438,54 @@ class _Importer:
             "tags": sorted(source.tags), "old_paths": source.old_paths,
         })
 
-    def import_post(self, source):
-        record = self.records.get((Kind.POST, source.key))
-        source_hash = self.source_post_state(source)
+    def reconcile(self, kind, source, source_hash, *, state, adopt, create, update, kept):
+        """The row here for one exported post, page or comment, by the rule every kind follows.
+
+        The first import matches a row already here (`adopt`) or creates one, and remembers
+        the export's version and ours. Later imports leave it when the export did not change,
+        keep ours when both changed (with the warning `kept` words), and otherwise update it.
+        `state` is what "changed here" compares.
+        """
+        record = self.records.get((kind, source.key))
         if record is None:
+            obj = adopt()
+            if obj is not None:
+                self.report.count(kind, "matched")
+            else:
+                obj = create()
+                self.report.count(kind, "created")
+            self.records[(kind, source.key)] = SourceRecord.objects.create(
+                platform=self.blog.platform, site=self.blog.site, kind=kind,
+                source_id=source.key, data=source.data,
+                source_hash=source_hash, local_hash=state(obj), **{kind.value: obj},
+            )
+            return obj
+        obj = getattr(record, kind.value)
+        if record.source_hash == source_hash:
+            self.report.count(kind, "unchanged")
+        elif state(obj) != record.local_hash:
+            self.report.count(kind, "kept here")
+            self.report.warn(kept(obj))
+        else:
+            obj = update(obj)
+            record.data, record.source_hash, record.local_hash = source.data, source_hash, state(obj)
+            record.save(update_fields=["data", "source_hash", "local_hash", "updated_at"])
+            self.report.count(kind, "updated")
+        return obj
+
+    def import_post(self, source):
+        def adopt():
             post = self.adoptable_post(source)
             if post is not None:
                 self.adopted.add(post.pk)
-                self.report.count(Kind.POST, "matched")
-            else:
-                post = self.create_post(source)
-                self.report.count(Kind.POST, "created")
-            self.records[(Kind.POST, source.key)] = SourceRecord.objects.create(
-                platform=self.blog.platform, site=self.blog.site, kind=Kind.POST,
-                source_id=source.key, post=post, data=source.data,
-                source_hash=source_hash, local_hash=post_state(post),
-            )
-        elif record.source_hash == source_hash:
-            post = record.post
-            self.report.count(Kind.POST, "unchanged")
-        elif post_state(record.post) != record.local_hash:
-            post = record.post
-            self.report.count(Kind.POST, "kept here")
-            self.report.warn(f"“{post.title}” changed in the export and here since it was "
-                             "imported: the version here was kept.")
-        else:
-            post = self.update_post(record.post, source)
-            record.data, record.source_hash, record.local_hash = source.data, source_hash, post_state(post)
-            record.save(update_fields=["data", "source_hash", "local_hash", "updated_at"])
-            self.report.count(Kind.POST, "updated")
+            return post
+
+        post = self.reconcile(
+            Kind.POST, source, self.source_post_state(source), state=post_state, adopt=adopt,
+            create=lambda: self.create_post(source), update=lambda post: self.update_post(post, source),
+            kept=lambda post: f"“{post.title}” changed in the export and here since it was imported: "
+                              "the version here was kept.",
+        )
         self.posts[source.key] = post
         self.register_paths(post, source.old_paths)
         self.media.collect(post.body_html + post.summary_html)
@@ -624,34 +643,15 @@ class _Importer:
         })
 
     def import_page(self, source):
-        record = self.records.get((Kind.PAGE, source.key))
         parent = self.pages.get(source.parent_key) if source.parent_key else None
-        source_hash = self.source_page_state(source)
-        if record is None:
-            page = self.adoptable_page(source, parent)
-            if page is not None:
-                self.report.count(Kind.PAGE, "matched")
-            else:
-                page = self.create_page(source, parent)
-                self.report.count(Kind.PAGE, "created")
-            self.records[(Kind.PAGE, source.key)] = SourceRecord.objects.create(
-                platform=self.blog.platform, site=self.blog.site, kind=Kind.PAGE,
-                source_id=source.key, page=page, data=source.data,
-                source_hash=source_hash, local_hash=page_state(page),
-            )
-        elif record.source_hash == source_hash:
-            page = record.page
-            self.report.count(Kind.PAGE, "unchanged")
-        elif page_state(record.page) != record.local_hash:
-            page = record.page
-            self.report.count(Kind.PAGE, "kept here")
-            self.report.warn(f"The page “{page.title}” changed in the export and here since it was "
-                             "imported: the version here was kept.")
-        else:
-            page = self.update_page(record.page, source, parent)
-            record.data, record.source_hash, record.local_hash = source.data, source_hash, page_state(page)
-            record.save(update_fields=["data", "source_hash", "local_hash", "updated_at"])
-            self.report.count(Kind.PAGE, "updated")
+        page = self.reconcile(
+            Kind.PAGE, source, self.source_page_state(source), state=page_state,
+            adopt=lambda: self.adoptable_page(source, parent),
+            create=lambda: self.create_page(source, parent),
+            update=lambda page: self.update_page(page, source, parent),
+            kept=lambda page: f"The page “{page.title}” changed in the export and here since it was "
+                              "imported: the version here was kept.",
+        )
         self.pages[source.key] = page
         self.register_paths(page, source.old_paths)
         self.media.collect(page.body_html)
@@ -750,33 +750,14 @@ class _Importer:
         if source.is_linkback:
             self.import_linkback(source, post)
             return
-        record = self.records.get((Kind.COMMENT, source.key))
-        source_hash = self.source_comment_state(source)
-        if record is None:
-            comment = self.adoptable_comment(source, post)
-            if comment is not None:
-                self.report.count(Kind.COMMENT, "matched")
-            else:
-                comment = self.create_comment(source, post)
-                self.report.count(Kind.COMMENT, "created")
-            self.records[(Kind.COMMENT, source.key)] = SourceRecord.objects.create(
-                platform=self.blog.platform, site=self.blog.site, kind=Kind.COMMENT,
-                source_id=source.key, comment=comment, data=source.data,
-                source_hash=source_hash, local_hash=_comment_state(comment),
-            )
-        elif record.source_hash == source_hash:
-            comment = record.comment
-            self.report.count(Kind.COMMENT, "unchanged")
-        elif _comment_state(record.comment) != record.local_hash:
-            comment = record.comment
-            self.report.count(Kind.COMMENT, "kept here")
-            self.report.warn(f"A comment by {comment.author_name} on “{post.title}” changed in "
-                             "the export and here since it was imported: the version here was kept.")
-        else:
-            comment = self.update_comment(record.comment, source)
-            record.data, record.source_hash, record.local_hash = source.data, source_hash, _comment_state(comment)
-            record.save(update_fields=["data", "source_hash", "local_hash", "updated_at"])
-            self.report.count(Kind.COMMENT, "updated")
+        comment = self.reconcile(
+            Kind.COMMENT, source, self.source_comment_state(source), state=_comment_state,
+            adopt=lambda: self.adoptable_comment(source, post),
+            create=lambda: self.create_comment(source, post),
+            update=lambda comment: self.update_comment(comment, source),
+            kept=lambda comment: f"A comment by {comment.author_name} on “{post.title}” changed in "
+                                 "the export and here since it was imported: the version here was kept.",
+        )
         self.comments[source.key] = comment
 
     def parent_for(self, source):
