@@ -2,11 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 import pagecache
 from blog import views as blog_views
 from blog.sitemaps import sitemaps as blog_sitemaps
+from ops import views as ops_views
 from pages.sitemaps import PageSitemap
 
 # The 500 page renders without the database; a database outage raised outside a view
@@ -30,7 +30,7 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", ops_views.media_file),
     ]
 
 # Last: any address no other route answers may be a page's (pages/routes.py).

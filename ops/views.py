@@ -12,13 +12,14 @@ probe that failed on it would take all of them out of the load balancer at once.
 import sys
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
-from django.views import defaults
+from django.views import defaults, static
 
 from delivery import outbox
 
@@ -103,3 +104,14 @@ def server_error(request):
     if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
         return service_unavailable(request)
     return defaults.server_error(request)
+
+
+def media_file(request, path):
+    """Uploaded files when Django serves them (SERVE_MEDIA): Django's own static view.
+
+    A name the file system refuses to look up (longer than it allows) is no file: 404.
+    """
+    try:
+        return static.serve(request, path, document_root=settings.MEDIA_ROOT)
+    except OSError:
+        raise Http404("No such file.") from None

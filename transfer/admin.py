@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -92,7 +93,10 @@ class ImportRunAdmin(ReadOnlyAdmin):
         """The run's page: waiting, its progress while it runs, then its report or error."""
         if not runs.may_import(request.user):
             raise PermissionDenied
-        run = get_object_or_404(ImportRun.objects.select_related("imported_by"), pk=object_id)
+        # The admin's own lookup: an id that is not a number is no run (404), not a 500.
+        run = self.get_object(request, unquote(object_id))
+        if run is None:
+            raise Http404("No such import run.")
         runs.lost(run)
         processed, total = runs.progress(run)
         report = Report.from_data(run.report_data) if run.report_data else None

@@ -328,3 +328,9 @@ def test_a_run_ends_with_all_its_items_counted_when_some_were_repeats(admin_impo
     run = ImportRun.objects.get()
     assert run.status == "done" and run.processed == run.total
     assert "whose id is an earlier comment" in content
+
+
+@pytest.mark.parametrize("run_id", ["%3A", "abc", "99999999999999999999", "12"])
+def test_a_run_page_that_names_no_run_is_a_404(admin_client, run_id):
+    # An id that is not a number made the run page raise ValueError: a 500.
+    assert admin_client.get(f"/admin/transfer/importrun/{run_id}/change/").status_code == 404
