@@ -107,6 +107,7 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/markdown_pathological.py
 	$(BIN)/python bench/image_uploads.py
+	$(BIN)/python bench/restarts.py
 
 # A big blog on PostgreSQL: generated once (about 6 minutes), then timed and EXPLAINed.
 BIG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/blog_bench_big

@@ -207,8 +207,10 @@ def in_process(our_urls, peer_urls):
         "ours-one-page": Worker(OUR_PYTHON, our_env(SQLITE_PATH=str(one_page_database()))),
         "peer": Worker(PEER_PYTHON, peer_env()),
     }
+    # (name, worker, urls, bust: a new address each request, cold: Django's cache emptied too)
     targets = [
         ("ours, uncached", "ours", our_urls, True),
+        ("ours, all caches cold", "ours", our_urls, "cold"),
         ("ours, cached", "ours", our_urls, False),
         ("ours, uncached, all comments on one page", "ours-one-page", our_urls, True),
         ("peer (django-comments-xtd)", "peer", peer_urls, False),
@@ -217,7 +219,9 @@ def in_process(our_urls, peer_urls):
     try:
         for name, worker, urls, bust in targets:
             for size in SIZES:
-                answer = workers[worker].ask(url=urls[str(size)], count=3, bust=bust)
+                answer = workers[worker].ask(
+                    url=urls[str(size)], count=3, bust=bool(bust), cold=bust == "cold"
+                )
                 if answer["status"] != 200:
                     raise RuntimeError(f"{name} {size}: status {answer['status']}")
         for number in range(ROUNDS):
@@ -225,8 +229,8 @@ def in_process(our_urls, peer_urls):
             for size in SIZES:
                 for name, worker, urls, bust in targets:
                     answer = workers[worker].ask(
-                        url=urls[str(size)], count=PER_ROUND, bust=bust,
-                        measure_queries=number == ROUNDS - 1,
+                        url=urls[str(size)], count=PER_ROUND, bust=bool(bust),
+                        cold=bust == "cold", measure_queries=number == ROUNDS - 1,
                     )
                     result = results[(name, size)]
                     result["times"].extend(answer["times"])
@@ -541,10 +545,12 @@ def report(in_names, in_results, http_names, http_results, memory):
     peer = "peer (django-comments-xtd)"
     for size in SIZES:
         ours = in_results[("ours, uncached", size)]["median_ms"]
+        cold = in_results[("ours, all caches cold", size)]["median_ms"]
         whole = in_results[("ours, uncached, all comments on one page", size)]["median_ms"]
         theirs = in_results[(peer, size)]["median_ms"]
         lines.append(
             f"- {size:,} comments: {theirs / ours:.1f}× (our page as served); "
+            f"{theirs / cold:.1f}× (all caches cold); "
             f"{theirs / whole:.1f}× (every comment on one page, as the peer shows them)"
         )
     if http_results:

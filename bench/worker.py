@@ -2,9 +2,11 @@
 
 Started by bench/run.py with the project's own Python (ours: .venv; the peer: its
 virtualenv) and DJANGO_SETTINGS_MODULE set. Each line in is a JSON command
-{"url": ..., "count": n, "bust": bool}; each line out is {"times": [...seconds],
-"queries": n, "bytes": n, "status": n}. "bust" adds a query string never seen before, so
-a page cache misses (and stores, as it would on a real miss).
+{"url": ..., "count": n, "bust": bool, "cold": bool}; each line out is {"times":
+[...seconds], "queries": n, "bytes": n, "status": n}. "bust" adds a query string never seen
+before, so a page cache misses (and stores, as it would on a real miss); "cold" also empties
+Django's cache before each request (untimed), so kept fragments and settings are read
+afresh too.
 """
 
 import json
@@ -16,6 +18,7 @@ import django
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -45,6 +48,8 @@ def run(command):
         if command.get("bust"):
             bust_counter += 1
             url += ("&" if "?" in url else "?") + f"nocache={bust_counter}"
+        if command.get("cold"):
+            cache.clear()
         started = time.perf_counter()
         response = client.get(url)
         times.append(time.perf_counter() - started)
@@ -53,6 +58,8 @@ def run(command):
         if command.get("bust"):
             bust_counter += 1
             url += ("&" if "?" in url else "?") + f"nocache={bust_counter}"
+        if command.get("cold"):
+            cache.clear()
         response, queries = count_queries(url)
     return {
         "times": times,

@@ -28,8 +28,8 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # Each worker is replaced after about this many requests, so a slow leak never grows; the
 # jitter keeps the workers from restarting all at once. Rare: a new worker loads Django
 # again, and a worker replaced every second or two (the old default of 1,000 under load)
-# showed as p99 spikes of half a second. Memory stays flat over far more requests
-# (docs/PERFORMANCE.md).
+# showed as spikes in p99 latency; bench/restarts.py measures both settings and
+# docs/PERFORMANCE.md keeps its figures, and memory's over many requests.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 100_000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 10_000)
 # GUNICORN_PRELOAD=1: the master imports Django and the site once, and workers start as

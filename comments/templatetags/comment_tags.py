@@ -15,6 +15,10 @@ register = template.Library()
 # Where a post instance keeps its number of approved comments once counted.
 _COUNT_ATTRIBUTE = "_approved_comment_count"
 
+# How long one rendering of the anonymous comment form (and its signed timestamp) is
+# reused for; well under FORM_MAX_AGE / 2, so a page showing it is kept a while.
+FORM_PERIOD = FORM_MAX_AGE / 8
+
 
 @register.inclusion_tag("comments/_thread.html", takes_context=True)
 def comment_thread(context, post):
@@ -25,10 +29,7 @@ def comment_thread(context, post):
         site_settings(request)
     is_open = moderation.comments_open(post)
     if is_open and request is not None:
-        # A cached copy of this page must not outlive the form's signed timestamp (nor
-        # show the form after comments close).
-        now = timezone.now()
-        pagecache.expire_at(request, now + FORM_MAX_AGE / 2)
+        # A cached copy of this page must not show the form after comments close.
         pagecache.expire_at(request, moderation.closes_at(post))
     own_ids = threads.own_comment_ids(request)
     page = threads.page_number(request)
@@ -75,15 +76,27 @@ def comment_form_html(request, post, user):
     readers without one are guarded by the browser's own headers instead
     (blog.security.same_origin_or_csrf_token), so the page stays shareable.
     """
-    return render_to_string(
-        "comments/_form.html",
-        {
-            "form": CommentForm(post, user=user),
-            "post": post,
-            "with_token": request is not None and carries_session(request),
-        },
-        request=request,
+    with_token = request is not None and carries_session(request)
+
+    def render():
+        return timezone.now(), render_to_string(
+            "comments/_form.html",
+            {"form": CommentForm(post, user=user), "post": post, "with_token": with_token},
+            request=request,
+        )
+
+    if request is None or with_token:
+        return render()[1]
+    # Anonymous readers' form is kept as a fragment, like the thread: rendering Django's
+    # form widgets is most of a page miss. One copy per post and period, so the signed
+    # timestamp inside is never older than FORM_PERIOD; the page that shows it must not
+    # be kept once its timestamp is half the form's age limit.
+    period = int(timezone.now().timestamp() // FORM_PERIOD.total_seconds())
+    rendered_at, html = pagecache.fragment(
+        request, f"comment-form:{post.pk}:{period}", [pagecache.SITE], render
     )
+    pagecache.expire_at(request, rendered_at + FORM_MAX_AGE / 2)
+    return html
 
 
 @register.simple_tag(takes_context=True)

@@ -1,12 +1,15 @@
 """Cached copies of pages follow the thread: a moderator's decision shows on the next request."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
 from pagecache import store
+from comments.forms import FORM_MAX_AGE, TIMESTAMP_SALT
 from comments.models import Comment
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +90,40 @@ def test_a_cached_post_page_is_renewed_before_its_forms_timestamp_gets_old(
     monkeypatch.setattr(store.timezone, "now", lambda: later)
 
     assert reader.get(url).get("X-Page-Cache") != "hit"
+
+
+def form_timestamp(html):
+    return re.search(r'name="timestamp" value="([^"]+)"', html).group(1)
+
+
+def test_the_form_a_reader_is_given_is_shared_for_a_while_but_never_older_than_half_its_limit(
+    reader, published_post, make_post, monkeypatch
+):
+    url = published_post.get_absolute_url()
+    other = make_post(title="Another post")
+    start = timezone.now()
+    clock = {"now": start}
+    monkeypatch.setattr(store.timezone, "now", lambda: clock["now"])
+    monkeypatch.setattr(
+        signing.TimestampSigner, "timestamp",
+        lambda signer: signing.b62_encode(int(clock["now"].timestamp())),
+    )
+    signer = signing.TimestampSigner(salt=TIMESTAMP_SALT)
+    given = {}
+    for minutes in (0, 1, 14, 29, 44, 59, 61, 89, 119, 121, 150, 181):
+        clock["now"] = start + timedelta(minutes=minutes)
+        for post in (published_post, other):
+            # A new address each time: a page rendered afresh, as after any change to the post.
+            html = reader.get(f"{post.get_absolute_url()}?visit={minutes}").content.decode()
+            timestamp = form_timestamp(html)
+            assert signer.unsign(timestamp) == str(post.pk)
+            signed_at = signing.b62_decode(timestamp.rsplit(":", 2)[1])
+            assert clock["now"].timestamp() - signed_at <= (FORM_MAX_AGE / 2).total_seconds()
+            if post == published_post:
+                given[minutes] = timestamp
+
+    assert given[0] == given[1], "one rendering of the form serves the readers of a moment"
+    assert len(set(given.values())) > 1
 
 
 def test_a_cached_post_page_loses_its_form_when_comments_close(reader, make_post, site_rules,
