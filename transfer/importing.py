@@ -339,6 +339,7 @@ class _Importer:
                 bar.update()
                 self.counter.advance()
             numbers = [c.number for c in self.blog.comments if c.number and not c.is_linkback]
+            self.old_ids_in_file = bool(numbers)
             self.taken_numbers = set()
             for start in range(0, len(numbers), CHUNK):
                 self.taken_numbers.update(
@@ -785,11 +786,15 @@ class _Importer:
             comment.pk = source.number
             self.taken_numbers.add(source.number)
             self.explicit_ids = True
-        elif source.number:
+        elif source.number or self.old_ids_in_file:
+            # An old id already taken, or no id at all beside comments that keep theirs: an
+            # id above every one in play, since an automatic id could be the old id of a
+            # comment imported after this one.
             comment.pk = self.next_free_number
             self.next_free_number += 1
             self.explicit_ids = True
-            self.report.renumbered += 1
+            if source.number:
+                self.report.renumbered += 1
         comment.save(force_insert=True)
         self.move(comment, source.status)
         if len(comment.body) > Comment._meta.get_field("body").max_length:

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from blog.models import Post, Tag
 from comments.models import Comment
-from tests.transfer.conftest import BLOGGER_CLASSIC, DATA
+from tests.transfer.conftest import BLOGGER_CLASSIC, DATA, wxr, wxr_comment, wxr_item
 from transfer.models import LegacyURL
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +152,26 @@ def test_a_blogger_comment_without_a_date_is_dated_as_its_post(run_command, writ
     assert "Blogger comment 7752913446380210987 has no valid date: dated 2013-04-10 12:00 UTC" in report
     again = run_command("import_blogger", write_file(content))
     assert "comments                          0          0          3" in again
+
+
+@pytest.mark.parametrize("missing_id", ["", "0", "not a number"])
+def test_a_comment_without_an_id_never_takes_the_old_id_of_a_comment_after_it(
+    run_command, write_file, published_post, missing_id
+):
+    # Found by `make fuzz`: the comment without an id took the next automatic id, which was
+    # the old id of the comment after it, and the whole import failed on the duplicate.
+    earlier = Comment.objects.create(post=published_post, author_name="Here", body="Already here.")
+    next_automatic = earlier.pk + 1
+    export = wxr(wxr_item(7, "Two comments", comments=(
+        wxr_comment(missing_id, "No id of my own.", author="First")
+        + wxr_comment(next_automatic, "I keep my old id.", author="Second", date="2020-05-03 10:00:00")
+    )))
+
+    run_command("import_wordpress", write_file(export))
+
+    post = Post.objects.get(title="Two comments")
+    kept = post.comments.get(author_name="Second")
+    assert kept.pk == next_automatic
+    assert post.comments.get(author_name="First").pk > next_automatic
+    run_command("import_wordpress", write_file(export))
+    assert post.comments.count() == 2
