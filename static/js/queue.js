@@ -75,7 +75,8 @@
     data.append("csrfmiddlewaretoken", form.querySelector("[name='csrfmiddlewaretoken']").value);
     data.append("status", form.querySelector("[name='status']").value);
     data.append("decide", button.value);
-    fetch(form.action, {
+    // getAttribute: the bulk buttons, named "action", shadow form.action.
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       credentials: "same-origin",
