@@ -246,7 +246,9 @@ class Comment(models.Model):
 
         Returns the names of the fields that changed (nothing is saved or logged if none).
         """
-        changed = [name for name in self.EDITABLE if name in values and getattr(self, name) != values[name]]
+        changed = [
+            name for name in self.EDITABLE if name in values and getattr(self, name) != values[name]
+        ]
         if not changed:
             return []
         for name in changed:
@@ -259,7 +261,7 @@ class Comment(models.Model):
                 moderator=by,
                 from_status=self.status,
                 to_status=self.status,
-                reason=("edited " + ", ".join(self._meta.get_field(n).verbose_name for n in changed))[:200],
+                reason="edited " + ", ".join(self._meta.get_field(n).verbose_name for n in changed),
             )
         return changed
 

@@ -307,6 +307,10 @@ def delete_removed(comments):
     return deleted, len(ids) - deleted
 
 
+# purge_spam() deletes this many comments per statement, so one run holds no huge lock.
+PURGE_BATCH = 500
+
+
 def purge_spam(*, days, now=None):
     """Delete spam written more than `days` days ago; returns how many comments went.
 
@@ -317,7 +321,8 @@ def purge_spam(*, days, now=None):
     old_spam = Comment.objects.filter(status=Comment.Status.SPAM, created_at__lt=cutoff)
     total = 0
     while True:
-        _, by_model = Comment.objects.filter(pk__in=old_spam.deletable().values("pk")[:500]).delete()
+        batch = old_spam.deletable().values("pk")[:PURGE_BATCH]
+        _, by_model = Comment.objects.filter(pk__in=batch).delete()
         deleted = by_model.get(Comment._meta.label, 0)
         if not deleted:
             return total

@@ -300,7 +300,9 @@ def _moderation_form_page(request, comment, form, *, title, button, status=200):
         "title": title,
         "button": button,
         "back": _back_to_queue(source),
-        "filters": {name: source[name] for name in ("status", "post", "reason") if source.get(name)},
+        "filters": {
+            name: source[name] for name in ("status", "post", "reason") if source.get(name)
+        },
     }
     return render(request, "comments/moderation_form.html", context, status=status)
 
@@ -354,7 +356,9 @@ def block_from_queue(request, comment_id):
         kind, value, expires_at = form.entry()
         entry, moved = moderation.block(comment, kind=kind, value=value, by=request.user,
                                         expires_at=expires_at, note=form.cleaned_data["note"])
-        until = f" until {formats.date_format(timezone.localtime(expires_at), 'j F Y, H:i')}" if expires_at else ""
+        until = ""
+        if expires_at:
+            until = f" until {formats.date_format(timezone.localtime(expires_at), 'j F Y, H:i')}"
         messages.success(
             request,
             f"Blocked {entry}{until}. Moved to spam: {moved} comment{'s' if moved != 1 else ''}.",

@@ -23,7 +23,7 @@ def held(post, name, body, **fields):
 
 
 def test_a_moderator_blocks_a_commenter_from_the_queue_and_their_next_comment_is_spam(
-    new_page, seed_article, make_staff, log_in
+    new_page, seed_article, make_staff, log_in, axe
 ):
     make_staff("mod", "Moderators")
     spammer = held(seed_article, "Vendor", "Cheap watches here.",
@@ -40,6 +40,7 @@ def test_a_moderator_blocks_a_commenter_from_the_queue_and_their_next_comment_is
     expect(item).to_contain_text("vendor@spam.example")
     expect(item).to_contain_text("203.0.113.7")
     item.get_by_role("link", name=re.compile("^Block")).click()
+    assert axe(moderator) == []
     moderator.get_by_role("radio", name="The email address vendor@spam.example").check()
     moderator.get_by_label("For").select_option(label="1 week")
     moderator.get_by_role("button", name="Block", exact=True).click()
