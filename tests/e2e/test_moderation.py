@@ -100,6 +100,15 @@ def test_keyboard_alone_moderates_the_queue_and_each_decision_is_announced(
     page.keyboard.press("Escape")
     expect(shortcuts).to_be_hidden()
 
+    select_all = page.get_by_role("checkbox", name="Select all")
+    select_all.focus()
+    page.keyboard.press("Space")
+    expect(announcer).to_have_text("Ticked 3 comments.")
+    for box in page.locator(".queue-comment input[type='checkbox']").all():
+        expect(box).to_be_checked()
+    page.keyboard.press("Space")
+    expect(page.locator(".queue-comment input[type='checkbox']:checked")).to_have_count(0)
+
     page.keyboard.press("j")
     expect(page.get_by_role("article", name=re.compile("^Ines on"))).to_be_focused()
     page.keyboard.press("a")
