@@ -142,7 +142,7 @@ def test_the_admin_comment_list_fits_a_1280_px_screen(new_page, seed_article, ma
             seed_article,
             f"{unbroken}{number}"[:100],
             f"{unbroken}{unbroken} and then a sentence that goes on for a while. " * 3,
-            author_url="https://example.com/" + "very-long-path-segment/" * 8,
+            author_url="https://example.com/" + "very-long-path-segment/" * 7,
             held_reason=f"moderation keyword “{unbroken}{unbroken}”"[:200],
         )
     page = new_page(viewport={"width": 1280, "height": 900})
