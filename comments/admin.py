@@ -33,6 +33,19 @@ def _moderation_action(action):
     return apply
 
 
+@admin.action(description="Delete selected rejected and spam comments", permissions=["moderate"])
+def delete_removed_comments(modeladmin, request, queryset):
+    """Moderators' deletion: only rejected and spam comments no reply hangs on go."""
+    deleted, kept = moderation.delete_removed(queryset)
+    modeladmin.message_user(request, f"Deleted: {deleted} comment{'s' if deleted != 1 else ''}.")
+    if kept:
+        modeladmin.message_user(
+            request,
+            f"Left unchanged: {kept} not rejected or spam, or replied to.",
+            level=messages.WARNING,
+        )
+
+
 def _selected_emails(queryset):
     return sorted({email.lower() for email in queryset.values_list("author_email", flat=True) if email})
 
@@ -92,14 +105,14 @@ class ModerationLogInline(admin.TabularInline):
 
 @admin.register(Comment)
 class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, admin.ModelAdmin):
-    list_display = ["author_name", "post", "excerpt", "status", "held_reason", "created_at"]
+    list_display = ["author_name", "post", "excerpt", "status", "why", "created_at"]
     list_filter = ["status", "created_at"]
     list_select_related = ["post"]
     search_fields = ["author_name", "author_email", "body", "=ip_address"]
     date_hierarchy = "created_at"
     raw_id_fields = ["post", "parent", "user"]
     actions = [_moderation_action(name) for name in moderation.ACTIONS] + [
-        export_commenters, erase_commenters,
+        delete_removed_comments, export_commenters, erase_commenters,
     ]
     # The status changes only through the actions above, which check the move and log it.
     readonly_fields = [
@@ -115,9 +128,19 @@ class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, adm
     inlines = [ModerationLogInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    class Media:
+        css = {"all": ["css/admin_comments.css"]}
+
     @admin.display(description="Comment")
     def excerpt(self, comment):
         return truncatechars(comment.body, 80)
+
+    @admin.display(description="Why")
+    def why(self, comment):
+        return comment.why
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_latest_decision()
 
     def has_moderate_permission(self, request):
         return moderation.is_moderator(request.user)
@@ -150,8 +173,29 @@ class ModerationKeywordAdmin(admin.ModelAdmin):
     search_fields = ["word"]
 
 
+class BlocklistActiveFilter(admin.SimpleListFilter):
+    title = "in force"
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Blocking"), ("no", "Expired")]
+
+    def queryset(self, request, queryset):
+        active = BlocklistEntry.objects.active().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=active)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=active)
+        return queryset
+
+
 @admin.register(BlocklistEntry)
-class BlocklistEntryAdmin(admin.ModelAdmin):
-    list_display = ["value", "kind", "note", "created_at"]
-    list_filter = ["kind"]
+class BlocklistEntryAdmin(RefuseControlCharactersAdminMixin, admin.ModelAdmin):
+    list_display = ["value", "kind", "note", "expires_at", "in_force", "created_at"]
+    list_filter = ["kind", BlocklistActiveFilter]
     search_fields = ["value", "note"]
+    fields = ["kind", "value", "expires_at", "note"]
+
+    @admin.display(boolean=True, description="In force")
+    def in_force(self, entry):
+        return entry.is_active

@@ -1,11 +1,15 @@
+import glob
+import ipaddress
 import re
 import unicodedata
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.validators import URLValidator
+from django.utils import timezone
 
 from blog import markdown
 from blog.text import refuse_control_characters
@@ -15,6 +19,7 @@ from comments.models import (
     EMAIL_MAX_LENGTH,
     NAME_MAX_LENGTH,
     URL_MAX_LENGTH,
+    BlocklistEntry,
     Comment,
 )
 
@@ -42,6 +47,39 @@ def clean_display_name(value):
     return re.sub(r"\s+", " ", visible).strip()
 
 
+def check_body(body):
+    """`body` if Markdown can show it within its limits; the reason otherwise."""
+    try:
+        markdown.check_comment_source(body)
+    except markdown.MarkdownError as error:
+        raise forms.ValidationError(
+            f"This comment cannot be shown as written: {error}.", code="markdown"
+        ) from None
+    return body
+
+
+def body_field(label="Comment"):
+    return forms.CharField(
+        label=label,
+        max_length=BODY_MAX_LENGTH,
+        validators=[refuse_control_characters],
+        help_text="Markdown works: *emphasis*, `code`, lists, > quotes and [links](https://…).",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+def website_field():
+    return forms.URLField(
+        label="Website (optional)",
+        required=False,
+        max_length=URL_MAX_LENGTH,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"]), refuse_control_characters],
+        error_messages={"invalid": "Enter a web address starting with http:// or https://."},
+        widget=forms.URLInput(attrs={"autocomplete": "url"}),
+    )
+
+
 class CommentForm(forms.Form):
     name = forms.CharField(
         label="Name",
@@ -56,22 +94,8 @@ class CommentForm(forms.Form):
         help_text="Never shown to anyone. Used only to tell you of replies if you ask.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    url = forms.URLField(
-        label="Website (optional)",
-        required=False,
-        max_length=URL_MAX_LENGTH,
-        assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"]), refuse_control_characters],
-        error_messages={"invalid": "Enter a web address starting with http:// or https://."},
-        widget=forms.URLInput(attrs={"autocomplete": "url"}),
-    )
-    body = forms.CharField(
-        label="Comment",
-        max_length=BODY_MAX_LENGTH,
-        validators=[refuse_control_characters],
-        help_text="Markdown works: *emphasis*, `code`, lists, > quotes and [links](https://…).",
-        widget=forms.Textarea(attrs={"rows": 6}),
-    )
+    url = website_field()
+    body = body_field()
     notify = forms.BooleanField(label="Email me when someone replies", required=False)
     parent = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
@@ -110,14 +134,7 @@ class CommentForm(forms.Form):
         return self.cleaned_data["email"].lower()
 
     def clean_body(self):
-        body = self.cleaned_data["body"]
-        try:
-            markdown.check_comment_source(body)
-        except markdown.MarkdownError as error:
-            raise forms.ValidationError(
-                f"This comment cannot be shown as written: {error}.", code="markdown"
-            ) from None
-        return body
+        return check_body(self.cleaned_data["body"])
 
     def clean_timestamp(self):
         value = self.cleaned_data["timestamp"]
@@ -184,3 +201,102 @@ class CommentForm(forms.Form):
             # Headers may carry control characters (even NUL, which PostgreSQL refuses).
             user_agent="".join(c for c in user_agent if c.isprintable())[:500],
         )
+
+
+# Moderators' forms: the queue's filters and what its "Reply", "Edit" and "Block" pages send.
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from the query string. A value that makes no sense is
+    left out (the view refuses an unknown status with 404)."""
+
+    status = forms.ChoiceField(choices=Comment.Status.choices, required=False)
+    post = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    reason = forms.CharField(max_length=200, required=False)
+
+    def chosen(self):
+        """(status, post id or None, reason or "") of the valid filters."""
+        self.is_valid()
+        data = self.cleaned_data
+        return (
+            data.get("status") or Comment.Status.PENDING,
+            data.get("post"),
+            data.get("reason") or "",
+        )
+
+
+class ModeratorReplyForm(forms.Form):
+    body = body_field("Your reply")
+
+    def clean_body(self):
+        return check_body(self.cleaned_data["body"])
+
+
+class ModeratorEditForm(forms.Form):
+    """What a moderator may change of a comment (Comment.EDITABLE)."""
+
+    author_name = forms.CharField(label="Name", max_length=NAME_MAX_LENGTH,
+                                  validators=[refuse_control_characters])
+    author_url = website_field()
+    body = body_field()
+
+    def __init__(self, *args, comment, **kwargs):
+        initial = {name: getattr(comment, name) for name in Comment.EDITABLE}
+        super().__init__(*args, initial=initial, **kwargs)
+
+    def clean_author_name(self):
+        name = clean_display_name(self.cleaned_data["author_name"])
+        if not name:
+            raise forms.ValidationError("Enter a name made of visible letters.")
+        return name
+
+    def clean_body(self):
+        return check_body(self.cleaned_data["body"])
+
+
+# How long a block from the queue lasts, in days ("" for good).
+BLOCK_DURATIONS = [("", "Until I delete it"), ("1", "1 day"), ("7", "1 week"),
+                   ("30", "30 days"), ("365", "1 year")]
+
+
+class BlockForm(forms.Form):
+    """What to block of one comment's sender, offered from what the comment holds."""
+
+    what = forms.ChoiceField(label="Block", widget=forms.RadioSelect)
+    duration = forms.ChoiceField(label="For", choices=BLOCK_DURATIONS, required=False)
+    note = forms.CharField(label="Note (optional)", max_length=200, required=False,
+                           validators=[refuse_control_characters])
+
+    def __init__(self, *args, comment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["what"].choices = self.choices_for(comment)
+
+    @staticmethod
+    def choices_for(comment):
+        Kind = BlocklistEntry.Kind
+        choices = []
+        if comment.author_email:
+            email = comment.author_email.lower()
+            choices.append((f"{Kind.EMAIL}:{email}", f"The email address {email}"))
+        if comment.ip_address:
+            address = ipaddress.ip_address(comment.ip_address)
+            network = ipaddress.ip_network(
+                f"{address}/{24 if address.version == 4 else 64}", strict=False
+            )
+            choices.append((f"{Kind.IP}:{address}", f"The IP address {address}"))
+            choices.append((f"{Kind.IP}:{network}", f"The network {network}"))
+        host = (urlsplit(comment.author_url).hostname or "") if comment.author_url else ""
+        if host:
+            choices.append((f"{Kind.DOMAIN}:{host}", f"Websites at {host}"))
+        # The name exactly: wildcard characters in it match only themselves.
+        pattern = glob.escape(comment.author_name.lower())
+        if len(pattern) <= EMAIL_MAX_LENGTH:
+            choices.append((f"{Kind.NAME}:{pattern}", f"The name “{comment.author_name}”"))
+        return choices
+
+    def entry(self, *, now=None):
+        """(kind, value, expires_at) of the valid form."""
+        kind, _, value = self.cleaned_data["what"].partition(":")
+        days = self.cleaned_data["duration"]
+        expires_at = (now or timezone.now()) + timedelta(days=int(days)) if days else None
+        return kind, value, expires_at

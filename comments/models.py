@@ -1,10 +1,13 @@
+import fnmatch
 import ipaddress
+import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from blog import markdown
@@ -51,6 +54,26 @@ class CommentQuerySet(models.QuerySet):
         if own_ids:
             shown |= Q(pk__in=list(own_ids), status__in=Comment.AWAITING)
         return shown
+
+    def with_latest_decision(self):
+        """Each comment with its latest logged decision (edits aside): who made it (None
+        when the rules did) and why, for `Comment.why`."""
+        latest = (
+            ModerationLog.objects.filter(comment=OuterRef("pk"))
+            .exclude(from_status=F("to_status"))
+            .order_by("-decided_at", "-id")
+        )
+        return self.annotate(
+            latest_decision_by=Subquery(latest.values("moderator__username")[:1]),
+            latest_decision_reason=Subquery(latest.values("reason")[:1]),
+        )
+
+    def deletable(self):
+        """What moderators may delete: rejected and spam comments that no reply hangs on
+        (one that does keeps the replies' place as "comment removed")."""
+        return self.filter(status__in=Comment.REMOVED).exclude(
+            Exists(Comment.objects.filter(parent=OuterRef("pk")))
+        )
 
     def count_visible_by_post(self, posts):
         """{post id: number of approved comments} for many posts in one query."""
@@ -194,6 +217,54 @@ class Comment(models.Model):
     def is_removed(self):
         return self.status in self.REMOVED
 
+    # How a moderator's decision reads in "why": "Marked as spam by mod".
+    DECIDED = {
+        Status.APPROVED: "Approved",
+        Status.REJECTED: "Rejected",
+        Status.SPAM: "Marked as spam",
+    }
+
+    @property
+    def why(self):
+        """Why the comment is where it is: a moderator's latest decision if a moderator made
+        it (its reason, if any, after), else the rules' reason.
+
+        Needs `CommentQuerySet.with_latest_decision()`; without it, the rules' reason.
+        """
+        by = getattr(self, "latest_decision_by", None)
+        if by is None:
+            return self.held_reason
+        decided = f"{self.DECIDED.get(self.status, self.get_status_display())} by {by}"
+        reason = self.latest_decision_reason
+        return f"{decided}: {reason}" if reason else decided
+
+    # What a moderator may change of what a commenter wrote.
+    EDITABLE = ("author_name", "author_url", "body")
+
+    def edit(self, *, by, **values):
+        """Change the commenter's name, website or text and log who did, in one transaction.
+
+        Returns the names of the fields that changed (nothing is saved or logged if none).
+        """
+        changed = [
+            name for name in self.EDITABLE if name in values and getattr(self, name) != values[name]
+        ]
+        if not changed:
+            return []
+        for name in changed:
+            setattr(self, name, values[name])
+        fields = changed + (["body_html"] if "body" in changed else [])
+        with transaction.atomic():
+            self.save(update_fields=fields)
+            ModerationLog.objects.create(
+                comment=self,
+                moderator=by,
+                from_status=self.status,
+                to_status=self.status,
+                reason="edited " + ", ".join(self._meta.get_field(n).verbose_name for n in changed),
+            )
+        return changed
+
     def approve(self, *, by, reason=""):
         self._move_to(self.Status.APPROVED, by=by, reason=reason)
 
@@ -227,7 +298,10 @@ class Comment(models.Model):
 
 
 class ModerationLog(models.Model):
-    """One row per moderation decision: who, when, which comment, from what, to what."""
+    """One row per moderation decision: who, when, which comment, from what, to what.
+
+    A moderator's edit of a comment is logged too, as a row whose status stays the same.
+    """
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="log")
     moderator = models.ForeignKey(
@@ -236,7 +310,7 @@ class ModerationLog(models.Model):
     from_status = models.CharField(max_length=10, choices=Comment.Status.choices)
     to_status = models.CharField(max_length=10, choices=Comment.Status.choices)
     decided_at = models.DateTimeField(default=timezone.now)
-    # Why, when the moderation rules decided (moderator is then empty).
+    # Why: the rules' reason (moderator then empty), a block from the queue, or an edit.
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -277,22 +351,41 @@ class ModerationKeyword(models.Model):
         super().save(*args, **kwargs)
 
 
+class BlocklistEntryQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Entries that still block: no expiry, or one still to come."""
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now()))
+
+
 class BlocklistEntry(models.Model):
-    """A word, email address or IP address whose comments go straight to spam."""
+    """Something whose comments go straight to spam, until the entry expires.
+
+    Moderators add entries in the admin, or from the queue ("Block"), by the commenter's
+    email address, IP address or network, website domain, or name.
+    """
 
     class Kind(models.TextChoices):
         WORD = "word", "Word or phrase"
         EMAIL = "email", "Email address or @domain"
         IP = "ip", "IP address or network"
+        DOMAIN = "domain", "Website domain"
+        NAME = "name", "Name pattern"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     value = models.CharField(
         max_length=EMAIL_MAX_LENGTH,
         help_text="A word (found anywhere, ignoring case), an email address (or @example.com "
-        "for a whole domain), or an IP address (or network, such as 203.0.113.0/24).",
+        "for a whole domain), an IP address (or network, such as 203.0.113.0/24), a website's "
+        "domain (example.com also blocks its subdomains), or a name (* stands for any "
+        "characters: *casino*).",
     )
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: the entry blocks until it is deleted."
+    )
+
+    objects = BlocklistEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "value"]
@@ -323,10 +416,27 @@ class BlocklistEntry(models.Model):
                 raise ValidationError(
                     {"value": "Enter an IP address, or a network such as 203.0.113.0/24."}
                 ) from None
+        elif self.kind == self.Kind.DOMAIN:
+            if not _DOMAIN.fullmatch(self.value):
+                raise ValidationError(
+                    {"value": "Enter a domain such as example.com, without http:// or a path."}
+                )
 
     def save(self, *args, **kwargs):
         self.value = self.value.strip().lower()
         super().save(*args, **kwargs)
+
+    def blocks(self, comment):
+        """Whether this entry sends `comment` to spam (expiry aside: see active())."""
+        if self.kind == self.Kind.EMAIL:
+            return self.matches_email(comment.author_email)
+        if self.kind == self.Kind.IP:
+            return self.matches_ip(comment.ip_address)
+        if self.kind == self.Kind.DOMAIN:
+            return self.matches_website(comment.author_url)
+        if self.kind == self.Kind.NAME:
+            return self.matches_name(comment.author_name)
+        return False
 
     def matches_email(self, email):
         email = email.lower()
@@ -339,3 +449,20 @@ class BlocklistEntry(models.Model):
             return ipaddress.ip_address(address) in ipaddress.ip_network(self.value, strict=False)
         except (TypeError, ValueError):
             return False
+
+    def matches_website(self, url):
+        host = (urlsplit(url).hostname or "") if url else ""
+        return host == self.value or host.endswith(f".{self.value}")
+
+    def matches_name(self, name):
+        # fnmatchcase on lowered text: "*" and "?" are wildcards, case never matters, and
+        # the pattern covers the whole name.
+        return fnmatch.fnmatchcase(name.lower(), self.value)
+
+    @property
+    def is_active(self):
+        return self.expires_at is None or self.expires_at > timezone.now()
+
+
+# A host name: labels of letters, digits and hyphens separated by dots.
+_DOMAIN = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+")

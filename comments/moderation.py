@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from blog.site import SiteSettings, site_settings
@@ -76,12 +76,11 @@ def decide(comment, *, user):
 
     fields = _searchable_fields(comment)
     for entry in _blocklist():
-        if entry.kind == BlocklistEntry.Kind.EMAIL and entry.matches_email(comment.author_email):
-            return Decision(Comment.Status.SPAM, f"blocklisted email {entry.value}")
-        if entry.kind == BlocklistEntry.Kind.IP and entry.matches_ip(comment.ip_address):
-            return Decision(Comment.Status.SPAM, f"blocklisted IP {entry.value}")
-        if entry.kind == BlocklistEntry.Kind.WORD and any(entry.value in f for f in fields):
-            return Decision(Comment.Status.SPAM, f"blocklisted word “{entry.value}”")
+        if entry.kind == BlocklistEntry.Kind.WORD:
+            if any(entry.value in field for field in fields):
+                return Decision(Comment.Status.SPAM, f"blocklisted word “{entry.value}”")
+        elif entry.blocks(comment):
+            return Decision(Comment.Status.SPAM, blocked_reason(entry))
 
     for word in ModerationKeyword.objects.values_list("word", flat=True):
         if any(word in field for field in fields):
@@ -122,7 +121,18 @@ def _searchable_fields(comment):
 
 
 def _blocklist():
-    return list(BlocklistEntry.objects.all())
+    return list(BlocklistEntry.objects.active())
+
+
+def blocked_reason(entry):
+    """The logged reason of a comment a blocklist entry sent to spam, naming the entry."""
+    what = {
+        BlocklistEntry.Kind.EMAIL: "email",
+        BlocklistEntry.Kind.IP: "IP",
+        BlocklistEntry.Kind.DOMAIN: "website domain",
+        BlocklistEntry.Kind.NAME: "name",
+    }.get(entry.kind, "word")
+    return f"blocklisted {what} {entry.value} (entry {entry.pk})"
 
 
 def fingerprint(comment):
@@ -222,11 +232,101 @@ def moderate(comment, action, *, by):
             ACTIONS[action].move(comment, by=by)
         except IllegalTransition:
             return False
-        if comment.is_visible and comment.log.filter(to_status=Comment.Status.APPROVED).count() == 1:
+        approvals = comment.log.filter(to_status=Comment.Status.APPROVED).exclude(
+            from_status=F("to_status")  # edits
+        )
+        if comment.is_visible and approvals.count() == 1:
             # Approved for the first time: the post's author and the person replied to
             # hear of it once, not again each time a moderator changes their mind.
             notifications.comment_approved(comment)
     return True
+
+
+class CannotReply(Exception):
+    """The comment cannot take a reply (not approved or waiting, or nested too deep)."""
+
+
+def reply(parent, body, *, by):
+    """A moderator's reply from the queue, approved at once and threaded under `parent`.
+
+    A waiting parent is approved first (a reply under a hidden comment would hang in the
+    thread); the parent's author hears of the reply if they asked. Returns the reply.
+    """
+    with transaction.atomic():
+        if parent.status == Comment.Status.PENDING:
+            moderate(parent, "approve", by=by)
+        if not parent.is_visible:
+            raise CannotReply("Only an approved or waiting comment can be replied to.")
+        if not can_reply_to(parent):
+            raise CannotReply("This conversation is nested as deep as it can go.")
+        comment = Comment(
+            post=parent.post,
+            parent=parent,
+            author_name=by.get_full_name() or by.get_username(),
+            author_email=by.email.lower(),
+            body=body,
+            user=by,
+        )
+        comment, _ = receive(comment, user=by)
+    return comment
+
+
+def block(comment, *, kind, value, by, expires_at=None, note=""):
+    """Block what a moderator chose of a comment's sender (queue: "Block").
+
+    The entry is added (or, if the same one exists, given the new expiry); the comment
+    and every waiting comment the entry blocks go to spam, logged with the entry's name.
+    Returns (entry, number of comments moved to spam).
+    """
+    with transaction.atomic():
+        entry, created = BlocklistEntry.objects.get_or_create(
+            kind=kind,
+            value=value.strip().lower(),
+            defaults={"expires_at": expires_at, "note": note},
+        )
+        if not created:
+            entry.expires_at = expires_at
+            entry.note = note or entry.note
+            entry.save(update_fields=["expires_at", "note"])
+        reason = blocked_reason(entry)
+        moved = 0
+        waiting = Comment.objects.pending().exclude(pk=comment.pk)
+        for blocked in [comment, *(c for c in waiting if entry.blocks(c))]:
+            if blocked.can_move_to(Comment.Status.SPAM):
+                blocked.mark_spam(by=by, reason=reason)
+                moved += 1
+    return entry, moved
+
+
+def delete_removed(comments):
+    """Delete those of `comments` that moderators may delete (CommentQuerySet.deletable);
+    returns (deleted, kept)."""
+    ids = [comment.pk for comment in comments]
+    _, by_model = Comment.objects.filter(pk__in=ids).deletable().delete()
+    deleted = by_model.get(Comment._meta.label, 0)
+    return deleted, len(ids) - deleted
+
+
+# purge_spam() deletes this many comments per statement, so one run holds no huge lock.
+PURGE_BATCH = 500
+
+
+def purge_spam(*, days, now=None):
+    """Delete spam written more than `days` days ago; returns how many comments went.
+
+    Spam that replies hang on waits until they have gone (spam replying to spam goes in
+    the same run), so no approved reply loses its place.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old_spam = Comment.objects.filter(status=Comment.Status.SPAM, created_at__lt=cutoff)
+    total = 0
+    while True:
+        batch = old_spam.deletable().values("pk")[:PURGE_BATCH]
+        _, by_model = Comment.objects.filter(pk__in=batch).delete()
+        deleted = by_model.get(Comment._meta.label, 0)
+        if not deleted:
+            return total
+        total += deleted
 
 
 def moderate_many(comments, action, *, by):

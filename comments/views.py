@@ -1,11 +1,16 @@
+import functools
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,10 +20,19 @@ import pagecache
 from blog import ratelimit
 from blog.security import carries_session, same_origin_or_csrf_token
 from comments import moderation, notifications, threads
-from comments.forms import REPLY_ERROR_TOO_DEEP, CommentForm
+from comments.forms import (
+    REPLY_ERROR_TOO_DEEP,
+    BlockForm,
+    CommentForm,
+    ModeratorEditForm,
+    ModeratorReplyForm,
+    QueueFilterForm,
+)
 from comments.models import Comment
 
 QUEUE_PAGE_SIZE = 50
+# The most posts and reasons the queue's filters offer (the busiest first).
+QUEUE_FILTER_CHOICES = 100
 
 
 def _form_page(request, form, *, status, parent=None, notice=None, show_form=True,
@@ -133,25 +147,44 @@ def _require_moderator(request):
         raise PermissionDenied("Only moderators may see the moderation queue.")
 
 
-@login_required
+def moderators_only(view):
+    """Log in first, then moderators only (403 for others); never kept by any cache."""
+
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        _require_moderator(request)
+        return view(request, *args, **kwargs)
+
+    return login_required(never_cache(checked))
+
+
+@moderators_only
 @require_GET
 def queue(request):
-    """Comments by status (pending first, oldest first) with the moderators' buttons."""
-    _require_moderator(request)
-    status = request.GET.get("status", Comment.Status.PENDING)
-    if status not in Comment.Status.values:
+    """Comments by status (pending first, oldest first) with the moderators' buttons,
+    filtered by post and reason."""
+    filters = QueueFilterForm(request.GET)
+    status, post_id, reason = filters.chosen()
+    if "status" in filters.errors:
         raise Http404("No such status.")
     counts = dict(Comment.objects.values_list("status").annotate(n=Count("id")).order_by())
     tabs = [
         {"status": value, "label": label, "count": counts.get(value, 0)}
         for value, label in Comment.Status.choices
     ]
-    comments = Comment.objects.filter(status=status).select_related("post", "parent", "moderated_by")
+    in_status = Comment.objects.filter(status=status)
+    comments = in_status.with_latest_decision().select_related("post", "parent", "moderated_by")
+    if post_id is not None:
+        comments = comments.filter(post_id=post_id)
+    if reason:
+        comments = comments.filter(held_reason=reason)
     # Pending: oldest first, as a queue; decided ones: the latest decisions first.
     comments = comments.order_by(
         *(("created_at", "id") if status == Comment.Status.PENDING else ("-created_at", "-id"))
     )
     page = Paginator(comments, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "comments/queue.html",
@@ -160,40 +193,77 @@ def queue(request):
             "status_label": Comment.Status(status).label,
             "tabs": tabs,
             "page_obj": page,
+            "post_id": post_id,
+            "reason": reason,
+            "filtered": post_id is not None or bool(reason),
+            "posts": Post.objects.filter(comments__status=status)
+            .annotate(n=Count("comments"))
+            .order_by("-n", "title")[:QUEUE_FILTER_CHOICES],
+            "reasons": in_status.exclude(held_reason="")
+            .values_list("held_reason", flat=True)
+            .annotate(n=Count("id"))
+            .order_by("-n", "held_reason")[:QUEUE_FILTER_CHOICES],
+            "query": query.urlencode(),
             # Every move but the one to where these comments already are.
             "actions": [
                 (name, action.label)
                 for name, action in moderation.ACTIONS.items()
                 if action.status != status
             ],
+            "may_delete": status in Comment.REMOVED,
         },
     )
 
 
-@login_required
+@moderators_only
 @require_POST
 def moderate(request):
-    """Apply the decision of one button, or of a bulk action to the ticked comments."""
-    _require_moderator(request)
+    """Apply the decision of one button, or of a bulk action to the ticked comments.
+
+    The queue's keyboard shortcuts (static/js/queue.js) ask for JSON and stay on the page;
+    forms get the queue again, with the outcome as a message.
+    """
     action, ids = _decision_from(request.POST)
+    wants_json = request.accepts("application/json") and not request.accepts("text/html")
     if action is None:
-        messages.error(request, "Choose what to do and tick at least one comment.")
+        outcome = [(messages.ERROR, "Choose what to do and tick at least one comment.")]
     else:
         comments = Comment.objects.filter(pk__in=ids).select_related("post__author", "parent")
-        done, skipped = moderation.moderate_many(comments, action, by=request.user)
-        label = moderation.ACTIONS[action].label
-        messages.success(request, f"{label}: {done} comment{'s' if done != 1 else ''}.")
+        if action == DELETE:
+            done, skipped = moderation.delete_removed(comments)
+            label, unchanged = "Deleted", "not rejected or spam, or replied to"
+        else:
+            done, skipped = moderation.moderate_many(comments, action, by=request.user)
+            label, unchanged = moderation.ACTIONS[action].label, "already decided that way"
+        outcome = [(messages.SUCCESS, f"{label}: {done} comment{'s' if done != 1 else ''}.")]
         if skipped:
-            messages.warning(
-                request,
-                f"Left unchanged: {skipped} comment{'s' if skipped != 1 else ''} already "
-                "decided that way.",
-            )
-    status = request.POST.get("status", Comment.Status.PENDING)
+            outcome.append((
+                messages.WARNING,
+                f"Left unchanged: {skipped} comment{'s' if skipped != 1 else ''} {unchanged}.",
+            ))
+    if wants_json:
+        status = 200 if action is not None else 400
+        return JsonResponse({"messages": [text for _, text in outcome]}, status=status)
+    for level, text in outcome:
+        messages.add_message(request, level, text)
+    return redirect(_back_to_queue(request.POST))
+
+
+def _back_to_queue(data):
+    """The queue as the form's hidden fields describe it (status and filters)."""
+    filters = QueueFilterForm(data)
+    status, post_id, reason = filters.chosen()
+    query = {"status": status} if status != Comment.Status.PENDING else {}
+    if post_id is not None:
+        query["post"] = post_id
+    if reason:
+        query["reason"] = reason
     url = reverse("comments:queue")
-    if status in Comment.Status.values and status != Comment.Status.PENDING:
-        url = f"{url}?status={status}"
-    return redirect(url)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+# The queue's button that deletes rejected and spam comments (not a move between statuses).
+DELETE = "delete"
 
 
 def _decision_from(data):
@@ -208,9 +278,94 @@ def _decision_from(data):
     else:
         action, ids = data.get("action", ""), data.getlist("comment")
     ids = [int(value) for value in ids if value.isdigit() and len(value) < 19]
-    if action not in moderation.ACTIONS or not ids:
+    if (action not in moderation.ACTIONS and action != DELETE) or not ids:
         return None, []
     return action, ids
+
+
+def _queue_comment(comment_id):
+    return get_object_or_404(
+        Comment.objects.with_latest_decision().select_related("post__author", "parent"),
+        pk=comment_id,
+    )
+
+
+def _moderation_form_page(request, comment, form, *, title, button, status=200):
+    """The page of the queue's "Reply", "Edit" and "Block": the comment, then the form,
+    which carries the queue's filters back to it."""
+    source = request.GET if request.method == "GET" else request.POST
+    context = {
+        "comment": comment,
+        "form": form,
+        "title": title,
+        "button": button,
+        "back": _back_to_queue(source),
+        "filters": {
+            name: source[name] for name in ("status", "post", "reason") if source.get(name)
+        },
+    }
+    return render(request, "comments/moderation_form.html", context, status=status)
+
+
+@moderators_only
+@require_http_methods(["GET", "POST"])
+def reply_from_queue(request, comment_id):
+    """A moderator's reply, approved at once (a waiting comment is approved with it)."""
+    comment = _queue_comment(comment_id)
+    form = ModeratorReplyForm(request.POST if request.method == "POST" else None)
+    title, button = f"Reply to {comment.author_name}", "Send the reply"
+    if request.method == "POST" and form.is_valid():
+        try:
+            reply = moderation.reply(comment, form.cleaned_data["body"], by=request.user)
+        except moderation.CannotReply as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Your reply to {comment.author_name} is published.")
+            return redirect(reply.get_absolute_url())
+    return _moderation_form_page(request, comment, form, title=title, button=button,
+                                 status=400 if form.errors else 200)
+
+
+@moderators_only
+@require_http_methods(["GET", "POST"])
+def edit_from_queue(request, comment_id):
+    """Change a comment's name, website or text; the change is logged."""
+    comment = _queue_comment(comment_id)
+    form = ModeratorEditForm(request.POST if request.method == "POST" else None, comment=comment)
+    title, button = f"Edit the comment by {comment.author_name}", "Save the changes"
+    if request.method == "POST" and form.is_valid():
+        changed = comment.edit(by=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"Saved the comment by {comment.author_name}." if changed else "Nothing changed.",
+        )
+        return redirect(_back_to_queue(request.POST))
+    return _moderation_form_page(request, comment, form, title=title, button=button,
+                                 status=400 if form.errors else 200)
+
+
+@moderators_only
+@require_http_methods(["GET", "POST"])
+def block_from_queue(request, comment_id):
+    """Block the sender of a comment (address, IP or network, website, name), for a time;
+    the comment and the waiting ones the block covers go to spam."""
+    comment = _queue_comment(comment_id)
+    form = BlockForm(request.POST if request.method == "POST" else None, comment=comment)
+    title, button = f"Block the sender of this comment by {comment.author_name}", "Block"
+    if request.method == "POST" and form.is_valid():
+        kind, value, expires_at = form.entry()
+        entry, moved = moderation.block(comment, kind=kind, value=value, by=request.user,
+                                        expires_at=expires_at, note=form.cleaned_data["note"])
+        until = ""
+        if expires_at:
+            until = f" until {formats.date_format(timezone.localtime(expires_at), 'j F Y, H:i')}"
+        messages.success(
+            request,
+            f"Blocked {entry}{until}. Moved to spam: {moved} comment{'s' if moved != 1 else ''}.",
+        )
+        return redirect(_back_to_queue(request.POST))
+    return _moderation_form_page(request, comment, form, title=title, button=button,
+                                 status=400 if form.errors else 200)
 
 
 @csrf_exempt  # the signed token is the proof; mail programs POST it without a cookie

@@ -407,6 +407,9 @@ AXES_VERBOSE = False
 # Privacy: commenters' IP addresses and user agents are erased after this many days by
 # `manage.py purge_comment_ips` (run it daily from cron; docs/PRIVACY.md).
 COMMENTS_IP_RETENTION_DAYS = env_int("COMMENTS_IP_RETENTION_DAYS", 30)
+# Comments in spam are deleted this many days after they were written by
+# `manage.py purge_spam` (blog-purge-ips.timer runs it daily; docs/OPERATIONS.md).
+COMMENTS_SPAM_RETENTION_DAYS = env_int("COMMENTS_SPAM_RETENTION_DAYS", 30)
 
 # Logs go to stderr, one line per record: JSON in production (LOG_FORMAT=json, the default
 # with debug off), readable text in development. Every line carries its request's id.

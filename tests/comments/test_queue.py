@@ -126,7 +126,7 @@ def test_a_decision_already_made_is_reported_not_repeated(client, moderator, mak
     assert ModerationLog.objects.count() == 0
 
 
-@pytest.mark.parametrize("data", [{}, {"action": "approve"}, {"action": "delete", "comment": "1"},
+@pytest.mark.parametrize("data", [{}, {"action": "approve"}, {"action": "destroy", "comment": "1"},
                                   {"decide": "approve:x"}, {"decide": "explode:1"},
                                   {"action": "approve", "comment": "9" * 30}])
 def test_a_meaningless_decision_changes_nothing_and_explains(client, moderator, held, data):

@@ -112,7 +112,7 @@ def test_moderation_queue_works_on_a_phone_in_dark_mode(new_page, seed_article, 
     )
     page = new_page(viewport={"width": 320, "height": 700}, color_scheme="dark", is_mobile=True)
     log_in(page, "mod", next_url="/comments/moderation/")
-    expect(page.get_by_text("2 links")).to_be_visible()
+    expect(page.locator(".queue-reason").get_by_text("2 links")).to_be_visible()
     overflow = page.evaluate(HORIZONTAL_OVERFLOW)
     assert overflow["scroll"] <= overflow["client"], overflow
     assert axe(page) == []
