@@ -18,6 +18,7 @@ urlpatterns = [
     path("moderation/", views.queue, name="queue"),
     path("moderation/decide/", views.moderate, name="moderate"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("confirm/<str:token>/", views.confirm_address, name="confirm-address"),
     path("feed/rss/", cached(feeds.LatestCommentsFeed()), name="feed-rss"),
     path("feed/atom/", cached(feeds.LatestCommentsAtomFeed()), name="feed-atom"),
     path("feed/post/<int:post_id>/rss/", of_post(feeds.PostCommentsFeed()), name="post-feed-rss"),

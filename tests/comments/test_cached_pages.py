@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from pagecache import store
 from comments.models import Comment
+from tests.comments.conftest import confirm_in_browser
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_a_comment_approved_by_the_rules_appears_on_the_cached_post_page(
 
     with django_capture_on_commit_callbacks(execute=True):
         post_comment(published_post, email="regular@example.org", body="Back again.",
-                     using=Client())
+                     using=confirm_in_browser(Client(), "regular@example.org"))
 
     assert "Back again." in reader.get(url).content.decode()
 

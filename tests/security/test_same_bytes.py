@@ -23,6 +23,7 @@ NOT_PUBLIC = {
     "comments:queue": "moderators only",
     "comments:moderate": "moderators only, POST",
     "comments:unsubscribe": "one commenter's link from an email, never listed",
+    "comments:confirm-address": "one commenter's link from an email, never listed",
     "blog:post-preview": "drafts, staff only",
     "blog:shared-preview": "a draft behind a secret link, never cached",
     None: "media files, served by the web server in production",
