@@ -191,15 +191,19 @@ def receive(comment, *, user, address_proven=False):
     comment.held_reason = "" if decision.status == Comment.Status.APPROVED else decision.reason
     if comment.notify_on_reply and address_proven:
         comment.notify_confirmed_at = comment.created_at
-    wants_proof = (
-        comment.author_email and decision.status != Comment.Status.SPAM and not address_proven
-    ) and (
-        decision.reason == identity.ADDRESS_NOT_CONFIRMED or comment.notify_on_reply
+    # The address is asked for proof when this comment waits for it, or wants reply emails
+    # (double opt-in); never for what the rules took for spam.
+    needs_proof = decision.reason == identity.ADDRESS_NOT_CONFIRMED or comment.notify_on_reply
+    mail_link = (
+        needs_proof
+        and not address_proven
+        and bool(comment.author_email)
+        and decision.status != Comment.Status.SPAM
     )
     try:
         with transaction.atomic():
             comment.save()
-            if wants_proof:
+            if mail_link:
                 identity.request_confirmation(comment)
             # The rules' decision is logged like a moderator's (with no moderator).
             if decision.status == Comment.Status.APPROVED:
