@@ -117,11 +117,11 @@ class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, adm
     # The status changes only through the actions above, which check the move and log it.
     readonly_fields = [
         "status", "held_reason", "moderated_by", "moderated_at", "depth", "created_at",
-        "ip_address", "user_agent",
+        "ip_address", "user_agent", "notify_confirmed_at",
     ]
     fieldsets = [
         (None, {"fields": ["post", "parent", "author_name", "author_email", "author_url",
-                           "user", "body", "notify_on_reply"]}),
+                           "user", "body", "notify_on_reply", "notify_confirmed_at"]}),
         ("Moderation", {"fields": ["status", "held_reason", "moderated_by", "moderated_at"]}),
         ("Sender", {"fields": ["created_at", "ip_address", "user_agent", "depth"]}),
     ]

@@ -91,7 +91,8 @@ class CommentForm(forms.Form):
         label="Email",
         max_length=EMAIL_MAX_LENGTH,
         validators=[refuse_control_characters],
-        help_text="Never shown to anyone. Used only to tell you of replies if you ask.",
+        help_text="Never shown to anyone. Used only to confirm that it is yours and, if you "
+        "ask, to tell you of replies.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     url = website_field()

@@ -129,6 +129,11 @@ class Comment(models.Model):
     body = models.TextField(max_length=BODY_MAX_LENGTH)
     body_html = models.TextField(editable=False, default="")
     notify_on_reply = models.BooleanField(default=False)
+    # Reply emails go only to an address proven to be the commenter's (double opt-in):
+    # when the link mailed for this comment was followed, or the comment came from a
+    # browser that had confirmed the address (comments/identity.py). Subscriptions older
+    # than this rule were kept: migration 0004 dated them to itself.
+    notify_confirmed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     held_reason = models.CharField(max_length=200, blank=True)
     moderated_by = models.ForeignKey(
@@ -212,6 +217,11 @@ class Comment(models.Model):
 
     def can_move_to(self, status):
         return status in self.TRANSITIONS[self.Status(self.status)]
+
+    @property
+    def sends_reply_emails(self):
+        """Whether replies to this comment are emailed to its author: asked, and confirmed."""
+        return self.notify_on_reply and self.notify_confirmed_at is not None
 
     @property
     def is_removed(self):
@@ -466,3 +476,21 @@ class BlocklistEntry(models.Model):
 
 # A host name: labels of letters, digits and hyphens separated by dots.
 _DOMAIN = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+")
+
+class AddressConfirmation(models.Model):
+    """What proves that a commenter owns an email address, kept by the address's digest.
+
+    The address itself is not stored here again (comments/identity.py: `digest()`): only
+    when a confirmation link was last mailed to it (at most one per
+    `identity.MAIL_INTERVAL`) and when its owner first followed one. A browser's signed
+    cookie counts as proof only while this row says the address is confirmed, so erasing
+    the commenter (comments/privacy.py) voids every such cookie.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        state = "confirmed" if self.confirmed_at else "not confirmed"
+        return f"{self.digest[:12]}… ({state})"

@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from blog.site import SiteSettings, site_settings
-from comments import notifications
+from comments import identity, notifications
 from comments.models import BlocklistEntry, Comment, IllegalTransition, ModerationKeyword
 
 # A second comment from one address (IP or email) sooner than this is refused.
@@ -65,11 +65,13 @@ def can_reply_to(comment):
     return comment.is_visible and comment.depth < site_settings().comments_max_depth
 
 
-def decide(comment, *, user):
+def decide(comment, *, user, address_proven=False):
     """Approve, hold or mark as spam a comment not yet stored, and say why.
 
     The blocklist, the hold keywords and the links rule apply whether moderation is on or
-    off (the site settings' `comment_moderation`); it decides the rest.
+    off (the site settings' `comment_moderation`); it decides the rest. An address is not
+    proof of who wrote: a returning commenter's comment is published at once only with
+    `address_proven` (their browser confirmed the address: comments/identity.py).
     """
     if user.is_authenticated and user.is_active and (user.is_staff or is_moderator(user)):
         return Decision(Comment.Status.APPROVED, "posted by staff")
@@ -96,11 +98,16 @@ def decide(comment, *, user):
     if mode == SiteSettings.Moderation.HOLD_ALL:
         return Decision(Comment.Status.PENDING, "every comment is held")
 
-    if comment.author_email and Comment.objects.visible().filter(
+    if not comment.author_email or not Comment.objects.visible().filter(
         author_email=comment.author_email
     ).exists():
-        return Decision(Comment.Status.APPROVED, "earlier approved comment from this address")
-    return Decision(Comment.Status.PENDING, "first comment from this address")
+        return Decision(Comment.Status.PENDING, "first comment from this address")
+    if address_proven:
+        return Decision(
+            Comment.Status.APPROVED,
+            "earlier approved comment from this address, confirmed in this browser",
+        )
+    return Decision(Comment.Status.PENDING, identity.ADDRESS_NOT_CONFIRMED)
 
 
 def count_links(comment):
@@ -172,12 +179,15 @@ def is_flooding(comment):
     return Comment.objects.filter(same_sender, created_at__gte=since).exists()
 
 
-def receive(comment, *, user):
+def receive(comment, *, user, address_proven=False):
     """Store a new comment with the rules' decision; returns (comment, created).
 
     A duplicate of an earlier submission stores nothing and returns the earlier comment
     (which the caller shows only if `may_see_earlier_copy()`).
     Raises Flooding, storing nothing, when the sender commented moments ago.
+    `address_proven`: the sender's browser confirmed the address (comments/identity.py);
+    without it, a comment that waits for that proof, or asks for reply emails, has a
+    confirmation link mailed to the address (at most one a day goes to any address).
     """
     comment.fingerprint = fingerprint(comment)
     earlier = _earlier_submission(comment.fingerprint)
@@ -186,12 +196,25 @@ def receive(comment, *, user):
     if not is_moderator(user) and is_flooding(comment):
         raise Flooding
 
-    decision = decide(comment, user=user)
+    decision = decide(comment, user=user, address_proven=address_proven)
     comment.status = Comment.Status.PENDING
     comment.held_reason = "" if decision.status == Comment.Status.APPROVED else decision.reason
+    if comment.notify_on_reply and address_proven:
+        comment.notify_confirmed_at = comment.created_at
+    # The address is asked for proof when this comment waits for it, or wants reply emails
+    # (double opt-in); never for what the rules took for spam.
+    needs_proof = decision.reason == identity.ADDRESS_NOT_CONFIRMED or comment.notify_on_reply
+    mail_link = (
+        needs_proof
+        and not address_proven
+        and bool(comment.author_email)
+        and decision.status != Comment.Status.SPAM
+    )
     try:
         with transaction.atomic():
             comment.save()
+            if mail_link:
+                identity.request_confirmation(comment)
             # The rules' decision is logged like a moderator's (with no moderator).
             if decision.status == Comment.Status.APPROVED:
                 comment.approve(by=None, reason=decision.reason)

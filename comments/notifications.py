@@ -5,8 +5,11 @@ back with it, and sent by the worker, which retries while the mail server is dow
 here talks to a mail server, so a slow or absent one costs readers and moderators nothing.
 Each notification has a stable name (comment, kind, recipient), so it is queued and sent
 once. Links are built from settings.SITE_URL, never from the request's Host header. A
-commenter's email address appears only in the To of mail addressed to them.
+commenter's email address appears only in the To of mail addressed to them, and gets
+nothing but its one confirmation email (comments/identity.py) until its owner confirms.
 """
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,6 +21,8 @@ from blog.site import site_settings
 from delivery import email
 
 UNSUBSCRIBE_SALT = "comments.unsubscribe"
+# An unsubscribe link works this long; every reply email carries a fresh one.
+UNSUBSCRIBE_MAX_AGE = timedelta(days=90)
 
 
 def comment_held(comment):
@@ -52,9 +57,27 @@ def _notify_post_author(comment):
     )
 
 
+def address_confirmation(comment, *, confirm_url, publishes, link_days):
+    """Ask the commenter to confirm their address: the one email an unconfirmed one gets.
+
+    Queued by identity.request_confirmation(), which decides whether one is due.
+    """
+    site_name = site_settings().name
+    email.enqueue(
+        to=comment.author_email,
+        subject=_one_line(f"Confirm your email address for {site_name}"),
+        body=render_to_string(
+            "comments/email/confirm_address.txt",
+            _context(comment, confirm_url=confirm_url, publishes=publishes, link_days=link_days),
+        ),
+        key=f"comment-{comment.pk}.confirm",
+    )
+
+
 def _notify_parent_author(comment):
     parent = comment.parent
-    if parent is None or not parent.notify_on_reply or not parent.author_email:
+    # Double opt-in: nothing goes to an address its owner has not confirmed.
+    if parent is None or not parent.sends_reply_emails or not parent.author_email:
         return
     if not parent.is_visible or parent.author_email.lower() == comment.author_email.lower():
         return
@@ -112,10 +135,19 @@ def unsubscribe_token(comment):
     return signing.dumps(comment.pk, salt=UNSUBSCRIBE_SALT, compress=False)
 
 
+class LinkExpired(Exception):
+    """An unsubscribe link we made, older than UNSUBSCRIBE_MAX_AGE."""
+
+
 def comment_id_from_token(token):
-    """The comment an unsubscribe link was made for, or None if the link is not ours."""
+    """The comment an unsubscribe link was made for, or None if the link is not ours.
+
+    Raises LinkExpired for one of ours that is too old.
+    """
     try:
-        value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        value = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise LinkExpired from None
     except signing.BadSignature:
         return None
     return value if isinstance(value, int) else None

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from comments import identity
 from comments.models import Comment, ModerationLog
 
 ERASED_REASON = "Erased at the commenter's request."
@@ -49,6 +50,8 @@ def export_commenter(email, *, now=None):
     return {
         "email": email.strip(),
         "exported_at": (now or timezone.now()).isoformat(),
+        # When a confirmation link was last mailed to the address and when it was followed.
+        "address_confirmation": identity.export(email),
         "comments": [
             {
                 "id": comment.pk,
@@ -62,6 +65,9 @@ def export_commenter(email, *, now=None):
                 "website": comment.author_url,
                 "body": comment.body,
                 "email_me_on_replies": comment.notify_on_reply,
+                "email_me_on_replies_confirmed_at": (
+                    comment.notify_confirmed_at.isoformat() if comment.notify_confirmed_at else None
+                ),
                 "ip_address": comment.ip_address,
                 "user_agent": comment.user_agent,
             }
@@ -77,8 +83,10 @@ def erase_commenter(email, *, by=None):
     Returns (deleted, kept_as_removed). Deleting comes first, from the leaves up, so a
     chain of the commenter's own replies goes entirely; what is left has replies by other
     people and becomes an anonymous "comment removed" (rejected, so readers see only the
-    placeholder), its moderation log kept without reasons that might quote it.
+    placeholder), its moderation log kept without reasons that might quote it. What proved
+    the address goes too, so no browser's cookie vouches for it any more.
     """
+    identity.forget(email)
     deleted = 0
     while True:
         leaves = comments_by(email).filter(~Exists(Comment.objects.filter(parent=OuterRef("pk"))))
@@ -98,6 +106,7 @@ def erase_commenter(email, *, by=None):
         comment.user = None
         comment.body = ""
         comment.notify_on_reply = False
+        comment.notify_confirmed_at = None
         comment.held_reason = ERASED_REASON
         comment.ip_address = None
         comment.user_agent = ""

@@ -21,6 +21,7 @@ urlpatterns = [
     path("moderation/<int:comment_id>/edit/", views.edit_from_queue, name="queue-edit"),
     path("moderation/<int:comment_id>/block/", views.block_from_queue, name="queue-block"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("confirm/<str:token>/", views.confirm_address, name="confirm-address"),
     path("feed/rss/", cached(feeds.LatestCommentsFeed()), name="feed-rss"),
     path("feed/atom/", cached(feeds.LatestCommentsAtomFeed()), name="feed-atom"),
     path("feed/post/<int:post_id>/rss/", of_post(feeds.PostCommentsFeed()), name="post-feed-rss"),

@@ -19,7 +19,7 @@ from blog.models import Post
 import pagecache
 from blog import ratelimit
 from blog.security import carries_session, same_origin_or_csrf_token
-from comments import moderation, notifications, threads
+from comments import identity, moderation, notifications, threads
 from comments.forms import (
     REPLY_ERROR_TOO_DEEP,
     BlockForm,
@@ -86,7 +86,11 @@ def post_comment(request, post_id):
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
     try:
-        comment, created = moderation.receive(comment, user=request.user)
+        comment, created = moderation.receive(
+            comment,
+            user=request.user,
+            address_proven=identity.browser_proves(request, comment.author_email),
+        )
     except moderation.Flooding:
         seconds = int(moderation.FLOOD_INTERVAL.total_seconds())
         return _form_page(
@@ -376,7 +380,15 @@ def unsubscribe(request, token):
     GET shows a button and changes nothing (link checkers and mail scanners open links);
     POST, from that button or a mail program's one-click unsubscribe, does it.
     """
-    comment_id = notifications.comment_id_from_token(token)
+    try:
+        comment_id = notifications.comment_id_from_token(token)
+    except notifications.LinkExpired:
+        return render(
+            request,
+            "comments/unsubscribe.html",
+            {"expired": True, "days": notifications.UNSUBSCRIBE_MAX_AGE.days},
+            status=410,
+        )
     comment = Comment.objects.select_related("post").filter(pk=comment_id).first()
     if comment is None:
         return render(request, "comments/unsubscribe.html", {"invalid": True}, status=400)
@@ -387,3 +399,36 @@ def unsubscribe(request, token):
         ).update(notify_on_reply=False)
         done = True
     return render(request, "comments/unsubscribe.html", {"post": comment.post, "done": done})
+
+
+@never_cache  # one commenter's page, reached from their email
+@same_origin_or_csrf_token
+@require_http_methods(["GET", "POST"])
+def confirm_address(request, token):
+    """A commenter proves their address by following the link mailed for one comment.
+
+    GET shows the comment and a button and changes nothing (mail scanners open links);
+    POST confirms (identity.confirm) and lets this browser carry the proof from now on.
+    """
+    context = {"with_token": carries_session(request), "days": identity.LINK_MAX_AGE.days}
+    try:
+        comment = identity.comment_from_token(token)
+    except identity.LinkExpired:
+        return render(request, "comments/confirm_address.html", {**context, "expired": True},
+                      status=410)
+    except identity.LinkInvalid:
+        return render(request, "comments/confirm_address.html", {**context, "invalid": True},
+                      status=400)
+    if comment is None:
+        return render(request, "comments/confirm_address.html", {**context, "gone": True},
+                      status=410)
+    context.update(comment=comment, post=comment.post,
+                   publishes=identity.waits_only_for_proof(comment))
+    if request.method == "GET":
+        return render(request, "comments/confirm_address.html", context)
+    published = identity.confirm(comment)
+    comment.refresh_from_db(fields=["status"])
+    context.update(done=True, published=published)
+    response = render(request, "comments/confirm_address.html", context)
+    identity.remember_in_browser(request, response, comment.author_email)
+    return response

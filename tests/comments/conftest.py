@@ -10,8 +10,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from comments import identity
 from comments.forms import TIMESTAMP_SALT
-from comments.models import Comment
+from comments.models import AddressConfirmation, Comment
 
 _sequence = count(1)
 
@@ -100,3 +101,17 @@ def post_comment(client, comment_data):
         )
 
     return send
+
+
+def confirm_in_browser(browser, address):
+    """`address` is confirmed and `browser` (a test client) carries the proof, as after its
+    owner followed a mailed link from it (tests/comments/test_identity.py walks that way)."""
+    AddressConfirmation.objects.update_or_create(
+        digest=identity.digest(address), defaults={"confirmed_at": timezone.now()}
+    )
+    carried = browser.cookies.get(identity.COOKIE_NAME)
+    digests = signing.loads(carried.value, salt=identity.COOKIE_SALT) if carried else []
+    browser.cookies[identity.COOKIE_NAME] = signing.dumps(
+        digests + [identity.digest(address)], salt=identity.COOKIE_SALT
+    )
+    return browser

@@ -1,7 +1,8 @@
 """Cached copies of pages follow the thread: a moderator's decision shows on the next request."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.core import signing
@@ -10,7 +11,9 @@ from django.utils import timezone
 
 from pagecache import store
 from comments.forms import FORM_MAX_AGE, TIMESTAMP_SALT
+from comments.templatetags.comment_tags import FORM_PERIOD
 from comments.models import Comment
+from tests.comments.conftest import confirm_in_browser
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +50,7 @@ def test_a_comment_approved_by_the_rules_appears_on_the_cached_post_page(
 
     with django_capture_on_commit_callbacks(execute=True):
         post_comment(published_post, email="regular@example.org", body="Back again.",
-                     using=Client())
+                     using=confirm_in_browser(Client(), "regular@example.org"))
 
     assert "Back again." in reader.get(url).content.decode()
 
@@ -101,7 +104,10 @@ def test_the_form_a_reader_is_given_is_shared_for_a_while_but_never_older_than_h
 ):
     url = published_post.get_absolute_url()
     other = make_post(title="Another post")
-    start = timezone.now()
+    # The start of one of the periods a rendering of the form is kept for, so that the
+    # first two visits fall in the same one.
+    period = FORM_PERIOD.total_seconds()
+    start = datetime.fromtimestamp(timezone.now().timestamp() // period * period, tz=dt_timezone.utc)
     clock = {"now": start}
     monkeypatch.setattr(store.timezone, "now", lambda: clock["now"])
     monkeypatch.setattr(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from comments import moderation
 from comments.models import BlocklistEntry, Comment, ModerationKeyword, ModerationLog
 from comments.threads import SESSION_KEY
+from tests.comments.conftest import confirm_in_browser
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +28,10 @@ def new_comment(post, **fields):
     return Comment(post=post, **values)
 
 
-def decide(post, user=None, **fields):
-    return moderation.decide(new_comment(post, **fields), user=user or AnonymousUser())
+def decide(post, user=None, address_proven=False, **fields):
+    return moderation.decide(
+        new_comment(post, **fields), user=user or AnonymousUser(), address_proven=address_proven
+    )
 
 
 def test_a_first_comment_from_an_address_is_held(published_post):
@@ -37,10 +40,27 @@ def test_a_first_comment_from_an_address_is_held(published_post):
     )
 
 
-def test_an_address_with_an_approved_comment_is_approved(published_post, make_comment):
+def test_a_proven_address_with_an_approved_comment_is_approved(published_post, make_comment):
     make_comment(email="reader@example.org")
 
-    assert decide(published_post).status == Comment.Status.APPROVED
+    assert decide(published_post, address_proven=True) == moderation.Decision(
+        Comment.Status.APPROVED,
+        "earlier approved comment from this address, confirmed in this browser",
+    )
+
+
+def test_an_address_with_an_approved_comment_but_no_proof_is_held(published_post, make_comment):
+    make_comment(email="reader@example.org")
+
+    assert decide(published_post) == moderation.Decision(
+        Comment.Status.PENDING, "address not confirmed"
+    )
+
+
+def test_proof_alone_does_not_make_a_first_comment_welcome(published_post):
+    assert decide(published_post, address_proven=True) == moderation.Decision(
+        Comment.Status.PENDING, "first comment from this address"
+    )
 
 
 @pytest.mark.parametrize("status", [Comment.Status.PENDING, Comment.Status.REJECTED,
@@ -81,7 +101,9 @@ def test_two_links_hold_a_comment_even_from_a_known_address(published_post, make
 def test_one_link_is_fine(published_post, make_comment):
     make_comment(email="reader@example.org")
 
-    assert decide(published_post, author_url="https://me.example").status == Comment.Status.APPROVED
+    decision = decide(published_post, address_proven=True, author_url="https://me.example")
+
+    assert decision.status == Comment.Status.APPROVED
 
 
 @pytest.mark.parametrize(
@@ -160,9 +182,10 @@ def test_blocklist_entries_are_checked_when_entered(db):
         assert "value" in error.value.message_dict
 
 
-def test_a_posted_comment_records_why_and_logs_the_rules_decision(post_comment, published_post,
-                                                                  make_comment):
+def test_a_posted_comment_records_why_and_logs_the_rules_decision(client, post_comment,
+                                                                  published_post, make_comment):
     make_comment(email="known@example.org")
+    confirm_in_browser(client, "known@example.org")
 
     post_comment(published_post, email="known@example.org", body="Hello again.")
     post_comment(published_post, body="Hello, first time.")
@@ -174,7 +197,7 @@ def test_a_posted_comment_records_why_and_logs_the_rules_decision(post_comment, 
     assert first.held_reason == "first comment from this address"
     log = ModerationLog.objects.get(comment=again)
     assert (log.moderator, log.from_status, log.to_status) == (None, "pending", "approved")
-    assert log.reason == "earlier approved comment from this address"
+    assert log.reason == "earlier approved comment from this address, confirmed in this browser"
 
 
 def test_a_spam_comment_looks_to_its_author_like_it_awaits_moderation(client, post_comment,

@@ -301,8 +301,9 @@ def test_the_header_link_leaves_anonymous_pages_the_same_bytes(client, moderator
 def test_a_reply_from_the_queue_approves_the_comment_and_is_published_under_it(
     as_moderator, moderator, held, published_post, send_queued, mailoutbox
 ):
-    held.notify_on_reply = True
-    held.save(update_fields=["notify_on_reply"])
+    # Subscribed, and the subscription confirmed (double opt-in).
+    held.notify_on_reply, held.notify_confirmed_at = True, timezone.now()
+    held.save(update_fields=["notify_on_reply", "notify_confirmed_at"])
 
     response = as_moderator.post(f"{QUEUE}{held.pk}/reply/", {"body": "Thanks, but no."})
 

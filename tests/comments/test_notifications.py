@@ -14,6 +14,8 @@ from comments import moderation
 from comments.models import Comment
 from delivery.models import Delivery
 from comments.notifications import unsubscribe_token
+from django.utils import timezone
+from tests.comments.conftest import confirm_in_browser
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +121,8 @@ def test_a_commenter_who_asked_is_emailed_about_an_approved_reply(
     client, post_comment, published_post, make_comment, moderator, mailoutbox,
     send_queued,
 ):
-    parent = make_comment(name="Grace", email="grace@example.org", notify_on_reply=True)
+    parent = make_comment(name="Grace", email="grace@example.org", notify_on_reply=True,
+                          notify_confirmed_at=timezone.now())
     post_comment(published_post, name="Alan", email="alan@example.org", body="Good point.",
                  parent=parent.pk)
     reply = Comment.objects.get(parent=parent)
@@ -139,11 +142,12 @@ def test_a_commenter_who_asked_is_emailed_about_an_approved_reply(
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_a_commenter_who_did_not_ask_gets_no_reply_email(post_comment, published_post,
+def test_a_commenter_who_did_not_ask_gets_no_reply_email(client, post_comment, published_post,
                                                           make_comment, mailoutbox, make_user,
                                                           send_queued):
     parent = make_comment(email="quiet@example.org", notify_on_reply=False)
     make_comment(email="known@example.org")
+    confirm_in_browser(client, "known@example.org")
 
     post_comment(published_post, email="known@example.org", parent=parent.pk)
     send_queued()
@@ -152,13 +156,16 @@ def test_a_commenter_who_did_not_ask_gets_no_reply_email(post_comment, published
     assert not [m for m in mailoutbox if "quiet@example.org" in m.to]
 
 
-def test_replying_to_yourself_sends_no_email(post_comment, published_post, make_comment,
+def test_replying_to_yourself_sends_no_email(client, post_comment, published_post, make_comment,
                                              mailoutbox, send_queued):
-    parent = make_comment(email="self@example.org", notify_on_reply=True)
+    parent = make_comment(email="self@example.org", notify_on_reply=True,
+                          notify_confirmed_at=timezone.now())
+    confirm_in_browser(client, "self@example.org")
 
     post_comment(published_post, email="self@example.org", parent=parent.pk)
     send_queued()
 
+    assert Comment.objects.get(parent=parent).status == Comment.Status.APPROVED
     assert not [m for m in mailoutbox if "self@example.org" in m.to]
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from blog.site import SiteSettings
 from comments.models import BlocklistEntry, Comment, ModerationKeyword
+from tests.comments.conftest import confirm_in_browser
 
 pytestmark = pytest.mark.django_db
 
@@ -59,10 +60,12 @@ def test_with_moderation_back_on_a_first_comment_is_held_again(
 
 
 def test_holding_every_comment_holds_even_a_known_commenter(
-    post_comment, published_post, make_comment, site_rules
+    client, post_comment, published_post, make_comment, site_rules
 ):
     make_comment(email="known@example.org")
     make_comment(email="also-known@example.org")
+    confirm_in_browser(client, "known@example.org")
+    confirm_in_browser(client, "also-known@example.org")
     post_comment(published_post, email="known@example.org", body="Usually published.")
     assert Comment.objects.get(body="Usually published.").status == Comment.Status.APPROVED
 

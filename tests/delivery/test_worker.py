@@ -6,6 +6,7 @@ import signal
 from collections import Counter
 
 import pytest
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from comments.models import Comment
@@ -31,7 +32,8 @@ def test_comments_made_while_the_mail_server_is_down_are_all_emailed_once_it_is_
     moderator = django_user_model.objects.create_superuser("moderator", "mod@example.org", "pw")
     ada = make_user("ada", email="ada@example.org")
     post = make_post(author=ada, title="Engines")
-    parent = make_comment(post=post, email="grace@example.org", notify_on_reply=True)
+    parent = make_comment(post=post, email="grace@example.org", notify_on_reply=True,
+                          notify_confirmed_at=timezone.now())
     mail_server.stop()
     start_worker()
 

@@ -26,6 +26,7 @@ NOT_PUBLIC = {
     "comments:queue-edit": "moderators only",
     "comments:queue-block": "moderators only",
     "comments:unsubscribe": "one commenter's link from an email, never listed",
+    "comments:confirm-address": "one commenter's link from an email, never listed",
     "blog:post-preview": "drafts, staff only",
     "blog:shared-preview": "a draft behind a secret link, never cached",
     None: "media files, served by the web server in production",
