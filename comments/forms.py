@@ -42,6 +42,27 @@ def clean_display_name(value):
     return re.sub(r"\s+", " ", visible).strip()
 
 
+def comment_body_field():
+    return forms.CharField(
+        label="Comment",
+        max_length=BODY_MAX_LENGTH,
+        validators=[refuse_control_characters],
+        help_text="Markdown works: *emphasis*, `code`, lists, > quotes and [links](https://…).",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+def clean_comment_body(body):
+    """The body if it can be shown as written, else a form error saying why not."""
+    try:
+        markdown.check_comment_source(body)
+    except markdown.MarkdownError as error:
+        raise forms.ValidationError(
+            f"This comment cannot be shown as written: {error}.", code="markdown"
+        ) from None
+    return body
+
+
 class CommentForm(forms.Form):
     name = forms.CharField(
         label="Name",
@@ -65,13 +86,7 @@ class CommentForm(forms.Form):
         error_messages={"invalid": "Enter a web address starting with http:// or https://."},
         widget=forms.URLInput(attrs={"autocomplete": "url"}),
     )
-    body = forms.CharField(
-        label="Comment",
-        max_length=BODY_MAX_LENGTH,
-        validators=[refuse_control_characters],
-        help_text="Markdown works: *emphasis*, `code`, lists, > quotes and [links](https://…).",
-        widget=forms.Textarea(attrs={"rows": 6}),
-    )
+    body = comment_body_field()
     notify = forms.BooleanField(label="Email me when someone replies", required=False)
     parent = forms.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
@@ -110,14 +125,7 @@ class CommentForm(forms.Form):
         return self.cleaned_data["email"].lower()
 
     def clean_body(self):
-        body = self.cleaned_data["body"]
-        try:
-            markdown.check_comment_source(body)
-        except markdown.MarkdownError as error:
-            raise forms.ValidationError(
-                f"This comment cannot be shown as written: {error}.", code="markdown"
-            ) from None
-        return body
+        return clean_comment_body(self.cleaned_data["body"])
 
     def clean_timestamp(self):
         value = self.cleaned_data["timestamp"]
@@ -184,3 +192,17 @@ class CommentForm(forms.Form):
             # Headers may carry control characters (even NUL, which PostgreSQL refuses).
             user_agent="".join(c for c in user_agent if c.isprintable())[:500],
         )
+
+
+class CommentEditForm(forms.Form):
+    """A commenter's new text for their own comment (comments/editing.py)."""
+
+    body = comment_body_field()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "comment-edit-%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_body(self):
+        return clean_comment_body(self.cleaned_data["body"])

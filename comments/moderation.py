@@ -29,6 +29,10 @@ MAX_LINKS = 2
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
+class DuplicateEdit(Exception):
+    """An edit that would make a comment the same as another from its address, in its place."""
+
+
 class Flooding(Exception):
     """The same IP address or email sent a comment less than FLOOD_INTERVAL ago."""
 
@@ -197,6 +201,36 @@ def receive(comment, *, user):
             raise
         return earlier, False
     return comment, True
+
+
+def revise(comment, body, *, user, at=None):
+    """Its author's new text for `comment`, met by the rules a new comment meets.
+
+    Spammers post something harmless and edit links in afterwards, so an edit is decided
+    again by decide(): an approved comment whose new text the rules hold goes back to the
+    queue (moderators are told), and one approved now for the first time is announced as
+    on arrival. A comment taken for spam stays spam whatever the edit says: it waits for a
+    moderator as before. Raises DuplicateEdit, changing nothing, when the new text is
+    that of another comment from the same address in the same place.
+    """
+    at = at or timezone.now()
+    previous = comment.status
+    comment.body = body
+    decision = decide(comment, user=user)
+    if previous == Comment.Status.SPAM:
+        decision = Decision(Comment.Status.SPAM, comment.held_reason or "spam before the edit")
+    comment.fingerprint = fingerprint(comment)
+    try:
+        with transaction.atomic():
+            comment.revise(body, status=decision.status, reason=decision.reason, at=at)
+            if decision.status == Comment.Status.PENDING and previous != Comment.Status.PENDING:
+                notifications.comment_held(comment, occasion=f"held-after-edit-{at.timestamp():.0f}")
+            if decision.status == Comment.Status.APPROVED and previous != decision.status:
+                if comment.log.filter(to_status=Comment.Status.APPROVED).count() == 1:
+                    notifications.comment_approved(comment)
+    except IntegrityError:
+        raise DuplicateEdit from None
+    return decision
 
 
 @dataclass(frozen=True)
