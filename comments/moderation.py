@@ -7,6 +7,7 @@ why. Moderators' decisions (the queue page and the admin's actions alike) go thr
 log every decision, and both queue their emails in the same transaction (delivery/).
 """
 
+import copy
 import hashlib
 import re
 from collections.abc import Callable
@@ -215,11 +216,12 @@ def revise(comment, body, *, user, at=None):
     """
     at = at or timezone.now()
     previous = comment.status
-    comment.body = body
-    decision = decide(comment, user=user)
+    edited = copy.copy(comment)
+    edited.body = body
+    decision = decide(edited, user=user)
     if previous == Comment.Status.SPAM:
         decision = Decision(Comment.Status.SPAM, comment.held_reason or "spam before the edit")
-    comment.fingerprint = fingerprint(comment)
+    comment.fingerprint = fingerprint(edited)
     try:
         with transaction.atomic():
             comment.revise(body, status=decision.status, reason=decision.reason, at=at)
