@@ -21,22 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """clock.move(timedelta): every timezone.now() from then on is that much later."""
-
-    class Clock:
-        offset = timedelta(0)
-
-        def move(self, by):
-            self.offset += by
-
-    moved = Clock()
-    real_now = timezone.now
-    monkeypatch.setattr(timezone, "now", lambda: real_now() + moved.offset)
-    return moved
-
-
-@pytest.fixture
 def moderation_off(site_rules):
     site_rules(comment_moderation=SiteSettings.Moderation.OFF)
 
@@ -129,6 +113,17 @@ def test_an_edit_that_adds_links_sends_an_approved_comment_back_to_the_queue(
     own = own_page(client, comment)
     assert "https://a.example" in own and "awaiting moderation" in own
     assert [message.to for message in mailoutbox] == [["mod@example.org"]]
+
+
+def test_moderators_see_in_the_queue_that_a_held_comment_was_edited(client, sent, moderator):
+    comment = sent(body="Harmless.")
+    client.post(edit_url(comment), {"body": "Now https://a.example and https://b.example"})
+
+    staff = Client()
+    staff.force_login(moderator)
+    html = staff.get(reverse("comments:queue")).content.decode()
+
+    assert "Edited by its author" in html and "https://a.example" in html
 
 
 def test_an_edit_with_a_hold_keyword_is_held_like_a_new_comment(client, sent):
