@@ -148,6 +148,7 @@ def edit_comment(request, comment_id):
         try:
             moderation.revise(comment, form.cleaned_data["body"], user=request.user)
         except moderation.DuplicateEdit:
+            comment.refresh_from_db()
             form.add_error("body", "You have sent a comment with these words here already.")
             return _edit_page(request, comment, form, status=400)
         # Held again by the rules: its author sees it marked as awaiting moderation.

@@ -162,6 +162,20 @@ def test_an_edit_is_checked_like_a_new_comment_text(client, sent):
     assert comment.body == "Fine." and comment.edited_at is None
 
 
+def test_an_edit_into_the_words_of_another_comment_of_the_same_sender_is_refused(client, sent):
+    first = sent(body="Said once.", email="ann@example.org")
+    # Sent a minute apart, so that the flood rule lets the second through.
+    Comment.objects.filter(pk=first.pk).update(created_at=first.created_at - timedelta(minutes=1))
+    second = sent(body="Said twice?", email="ann@example.org")
+
+    response = client.post(edit_url(second), {"body": "Said once."})
+
+    assert response.status_code == 400
+    assert "these words here already" in response.content.decode()
+    second.refresh_from_db()
+    assert second.body == "Said twice?" and second.edited_at is None
+
+
 def test_an_edit_that_changes_nothing_is_not_marked_edited(client, sent):
     comment = sent(body="Same.")
 
