@@ -15,6 +15,7 @@ from html import escape, unescape
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 # Longer posts are refused with a clear error rather than tying up a worker.
@@ -195,12 +196,70 @@ def _post_parser():
 
 @lru_cache(maxsize=None)
 def _comment_parser():
-    # Raw HTML is escaped, and images and headings stay literal text.
+    # Raw HTML is escaped, and images and headings stay literal text. Addresses written
+    # out in the text become links (readers paste them bare); nh3 gives every comment link
+    # rel="nofollow ugc noopener" (sanitize_comment_html).
     parser = MarkdownIt("commonmark", {"html": False, "typographer": False})
     parser.enable(["strikethrough"])
     parser.disable(["image", "heading", "lheading"])
     parser.options["maxNesting"] = MAX_NESTING
+    parser.core.ruler.after("inline", "link_bare_addresses", _link_bare_addresses)
     return _with_work_budget(parser)
+
+
+# An http(s) address written out in text: up to a space, a quote or an angle bracket.
+# Punctuation that ends a sentence, and a closing bracket that opened before the address,
+# are not part of it. markdown-it's own "linkify" needs linkify-it-py, which also links
+# bare names ("settings.py": .py is a country's domain), which a blog about code must not.
+_BARE_ADDRESS = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
+_ADDRESS_TRAILING = ".,:;!?*_~"
+
+
+def _link_bare_addresses(state):
+    """Make the http(s) addresses in text outside links into links ("linkify")."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children = []
+        inside_link = 0
+        for token in block.children:
+            if token.type == "link_open":
+                inside_link += 1
+            elif token.type == "link_close":
+                inside_link -= 1
+            if token.type == "text" and not inside_link and "://" in token.content:
+                children.extend(_address_tokens(state.md, token))
+            else:
+                children.append(token)
+        block.children = children
+
+
+def _address_tokens(md, token):
+    """`token` (text) as text and link tokens, one link per address in it."""
+    text = token.content
+    pieces = []
+    start = 0
+    for match in _BARE_ADDRESS.finditer(text):
+        address = match.group().rstrip(_ADDRESS_TRAILING)
+        while address.endswith(")") and address.count(")") > address.count("("):
+            address = address[:-1].rstrip(_ADDRESS_TRAILING)
+        href = md.normalizeLink(address)
+        if address.partition("://")[2] and md.validateLink(href):
+            begin = match.start()
+            if begin > start:
+                pieces.append(Token("text", "", 0, content=text[start:begin], level=token.level))
+            pieces += [
+                Token("link_open", "a", 1, attrs={"href": href}, markup="linkify", info="auto",
+                      level=token.level),
+                Token("text", "", 0, content=address, level=token.level + 1),
+                Token("link_close", "a", -1, markup="linkify", info="auto", level=token.level),
+            ]
+            start = begin + len(address)
+    if not pieces:
+        return [token]
+    if start < len(text):
+        pieces.append(Token("text", "", 0, content=text[start:], level=token.level))
+    return pieces
 
 
 def _sanitize(html, *, tags, attributes, allowed_classes=None, link_rel):

@@ -92,7 +92,7 @@ def erase_commenters(modeladmin, request, queryset):
 class ModerationLogInline(admin.TabularInline):
     model = ModerationLog
     extra = 0
-    fields = ["decided_at", "moderator", "from_status", "to_status", "reason"]
+    fields = ["decided_at", "moderator", "from_status", "to_status", "reason", "previous_body"]
     readonly_fields = fields
     can_delete = False
 
@@ -116,13 +116,14 @@ class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, adm
     ]
     # The status changes only through the actions above, which check the move and log it.
     readonly_fields = [
-        "status", "held_reason", "moderated_by", "moderated_at", "depth", "created_at",
-        "ip_address", "user_agent", "notify_confirmed_at",
+        "status", "held_reason", "moderated_by", "moderated_at", "edited_at", "depth",
+        "created_at", "ip_address", "user_agent", "notify_confirmed_at",
     ]
     fieldsets = [
         (None, {"fields": ["post", "parent", "author_name", "author_email", "author_url",
                            "user", "body", "notify_on_reply", "notify_confirmed_at"]}),
-        ("Moderation", {"fields": ["status", "held_reason", "moderated_by", "moderated_at"]}),
+        ("Moderation", {"fields": ["status", "held_reason", "moderated_by", "moderated_at",
+                                   "edited_at"]}),
         ("Sender", {"fields": ["created_at", "ip_address", "user_agent", "depth"]}),
     ]
     inlines = [ModerationLogInline]

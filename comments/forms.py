@@ -301,3 +301,17 @@ class BlockForm(forms.Form):
         days = self.cleaned_data["duration"]
         expires_at = (now or timezone.now()) + timedelta(days=int(days)) if days else None
         return kind, value, expires_at
+
+
+class CommentEditForm(forms.Form):
+    """A commenter's new text for their own comment (comments/editing.py)."""
+
+    body = body_field()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "comment-edit-%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean_body(self):
+        return check_body(self.cleaned_data["body"])

@@ -94,8 +94,9 @@ class Comment(models.Model):
         REJECTED = "rejected", "Rejected"
         SPAM = "spam", "Spam"
 
-    # Which decisions may follow which: a moderator can change their mind, but nothing
-    # goes back to pending, and a decision is never "made" twice.
+    # Which decisions may follow which: a moderator can change their mind, but no
+    # decision sends a comment back to pending (only its author's edit may: revise()),
+    # and a decision is never "made" twice.
     TRANSITIONS = {
         Status.PENDING: {Status.APPROVED, Status.REJECTED, Status.SPAM},
         Status.APPROVED: {Status.REJECTED, Status.SPAM},
@@ -145,6 +146,8 @@ class Comment(models.Model):
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When its author last changed the text (comments/editing.py); shown as "edited".
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
     # A digest of post, parent, email and body for comments sent through the form: the
@@ -307,6 +310,36 @@ class Comment(models.Model):
             )
 
 
+    def revise(self, body, *, status, reason, at):
+        """Its author's edit: the new text, with the status the moderation rules give it.
+
+        Not a moderator's decision, so not bound by TRANSITIONS: an approved comment whose
+        new text the rules would hold goes back to the queue. Logged like a decision, with
+        the text it replaced, so moderators see what was changed.
+        """
+        previous_status, previous_body = self.status, self.body
+        self.body = body
+        self.edited_at = at
+        self.held_reason = "" if status == self.Status.APPROVED else reason[:200]
+        fields = ["body", "body_html", "edited_at", "fingerprint", "held_reason"]
+        if status != previous_status:
+            self.status = status
+            self.moderated_by = None
+            self.moderated_at = at
+            fields += ["status", "moderated_by", "moderated_at"]
+        with transaction.atomic():
+            self.save(update_fields=fields)
+            ModerationLog.objects.create(
+                comment=self,
+                moderator=None,
+                from_status=previous_status,
+                to_status=self.status,
+                decided_at=at,
+                reason=f"edited by its author: {reason}"[:200],
+                previous_body=previous_body,
+            )
+
+
 class ModerationLog(models.Model):
     """One row per moderation decision: who, when, which comment, from what, to what.
 
@@ -322,6 +355,8 @@ class ModerationLog(models.Model):
     decided_at = models.DateTimeField(default=timezone.now)
     # Why: the rules' reason (moderator then empty), a block from the queue, or an edit.
     reason = models.CharField(max_length=200, blank=True)
+    # The text an author's edit replaced (Comment.revise), for moderators to compare.
+    previous_body = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-decided_at", "-id"]

@@ -7,6 +7,7 @@ why. Moderators' decisions (the queue page and the admin's actions alike) go thr
 log every decision, and both queue their emails in the same transaction (delivery/).
 """
 
+import copy
 import hashlib
 import re
 from collections.abc import Callable
@@ -27,6 +28,10 @@ FLOOD_INTERVAL = timedelta(seconds=15)
 MAX_LINKS = 2
 
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+class DuplicateEdit(Exception):
+    """An edit that would make a comment the same as another from its address, in its place."""
 
 
 class Flooding(Exception):
@@ -230,6 +235,38 @@ def receive(comment, *, user, address_proven=False):
             raise
         return earlier, False
     return comment, True
+
+
+def revise(comment, body, *, user, address_proven=False, at=None):
+    """Its author's new text for `comment`, met by the rules a new comment meets.
+
+    Spammers post something harmless and edit links in afterwards, so an edit is decided
+    again by decide(): an approved comment whose new text the rules hold goes back to the
+    queue (moderators are told), and one approved now for the first time is announced as
+    on arrival. A comment taken for spam stays spam whatever the edit says: it waits for a
+    moderator as before. As for a new comment, a returning address counts only with
+    `address_proven` (comments/identity.py). Raises DuplicateEdit, changing nothing, when
+    the new text is that of another comment from the same address in the same place.
+    """
+    at = at or timezone.now()
+    previous = comment.status
+    edited = copy.copy(comment)
+    edited.body = body
+    decision = decide(edited, user=user, address_proven=address_proven)
+    if previous == Comment.Status.SPAM:
+        decision = Decision(Comment.Status.SPAM, comment.held_reason or "spam before the edit")
+    comment.fingerprint = fingerprint(edited)
+    try:
+        with transaction.atomic():
+            comment.revise(body, status=decision.status, reason=decision.reason, at=at)
+            if decision.status == Comment.Status.PENDING and previous != Comment.Status.PENDING:
+                notifications.comment_held(comment, occasion=f"held-after-edit-{at.timestamp():.0f}")
+            if decision.status == Comment.Status.APPROVED and previous != decision.status:
+                if comment.log.filter(to_status=Comment.Status.APPROVED).count() == 1:
+                    notifications.comment_approved(comment)
+    except IntegrityError:
+        raise DuplicateEdit from None
+    return decision
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,12 @@ UNSUBSCRIBE_SALT = "comments.unsubscribe"
 UNSUBSCRIBE_MAX_AGE = timedelta(days=90)
 
 
-def comment_held(comment):
-    """Tell the moderators that a comment waits for them."""
+def comment_held(comment, *, occasion="held"):
+    """Tell the moderators that a comment waits for them.
+
+    `occasion` names this notice among the comment's: an edit that sends an approved
+    comment back to the queue is news again (moderation.revise gives each edit its own).
+    """
     recipients = _moderator_addresses()
     if not recipients:
         return
@@ -34,7 +38,7 @@ def comment_held(comment):
     subject = _one_line(f"Comment waiting for moderation on “{comment.post.title}”")
     body = render_to_string("comments/email/held.txt", context)
     for address in recipients:
-        email.enqueue(to=address, subject=subject, body=body, key=f"comment-{comment.pk}.held")
+        email.enqueue(to=address, subject=subject, body=body, key=f"comment-{comment.pk}.{occasion}")
 
 
 def comment_approved(comment):

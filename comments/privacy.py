@@ -8,6 +8,9 @@ command and (export, erase) from the admin:
 - export_commenter: everything stored with an email address, as JSON-ready data.
 - erase_commenter: a commenter's comments are deleted; one that has replies stays as an
   empty "comment removed" so the thread around it stays whole.
+
+And one a commenter does themselves (comments/editing.py): withdraw, their own comment
+deleted from the browser that sent it, which keeps the row, empty, for the log.
 """
 
 from datetime import timedelta
@@ -21,6 +24,7 @@ from comments import identity
 from comments.models import Comment, ModerationLog
 
 ERASED_REASON = "Erased at the commenter's request."
+WITHDRAWN_REASON = "Deleted by its author."
 
 
 def purge_addresses(*, now=None, days=None):
@@ -46,7 +50,9 @@ def comments_by(email):
 
 def export_commenter(email, *, now=None):
     """All we store about the person behind `email`, as data ready for json.dumps."""
-    comments = comments_by(email).select_related("post").order_by("created_at", "id")
+    comments = (
+        comments_by(email).select_related("post").prefetch_related("log").order_by("created_at", "id")
+    )
     return {
         "email": email.strip(),
         "exported_at": (now or timezone.now()).isoformat(),
@@ -64,6 +70,11 @@ def export_commenter(email, *, now=None):
                 "email": comment.author_email,
                 "website": comment.author_url,
                 "body": comment.body,
+                "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
+                # What its author's edits replaced, oldest first.
+                "earlier_texts": [
+                    entry.previous_body for entry in reversed(comment.log.all()) if entry.previous_body
+                ],
                 "email_me_on_replies": comment.notify_on_reply,
                 "email_me_on_replies_confirmed_at": (
                     comment.notify_confirmed_at.isoformat() if comment.notify_confirmed_at else None
@@ -98,19 +109,37 @@ def erase_commenter(email, *, by=None):
 
     kept = list(comments_by(email))
     for comment in kept:
-        if comment.can_move_to(Comment.Status.REJECTED):
-            comment.reject(by=by, reason=ERASED_REASON)
-        comment.author_name = ""
-        comment.author_email = ""
-        comment.author_url = ""
-        comment.user = None
-        comment.body = ""
-        comment.notify_on_reply = False
-        comment.notify_confirmed_at = None
-        comment.held_reason = ERASED_REASON
-        comment.ip_address = None
-        comment.user_agent = ""
-        comment.fingerprint = ""
-        comment.save()
-    ModerationLog.objects.filter(comment__in=kept).exclude(reason=ERASED_REASON).update(reason="")
+        _empty(comment, reason=ERASED_REASON, by=by)
     return deleted, len(kept)
+
+
+@transaction.atomic
+def withdraw(comment):
+    """Its author deletes `comment`: its words and everything about them go.
+
+    The row stays, empty and rejected, because its moderation log (which records the
+    deletion) and any replies hang from it: with replies readers see "comment removed",
+    without they see nothing. The log keeps no earlier text of it.
+    """
+    _empty(comment, reason=WITHDRAWN_REASON, by=None)
+
+
+def _empty(comment, *, reason, by):
+    """Reject `comment` and keep nothing of its author or their words, in it or its log."""
+    if comment.can_move_to(Comment.Status.REJECTED):
+        comment.reject(by=by, reason=reason)
+    comment.author_name = ""
+    comment.author_email = ""
+    comment.author_url = ""
+    comment.user = None
+    comment.body = ""
+    comment.notify_on_reply = False
+    comment.notify_confirmed_at = None
+    comment.held_reason = reason
+    comment.ip_address = None
+    comment.user_agent = ""
+    comment.fingerprint = ""
+    comment.save()
+    ModerationLog.objects.filter(comment=comment).exclude(reason=reason).update(
+        reason="", previous_body=""
+    )

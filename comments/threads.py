@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 
 from blog.site import site_settings
+from comments import editing
 from comments.models import Comment
 
 _MARK = 9876543210
@@ -31,6 +32,7 @@ FIELDS = (
     "body_html",
     "status",
     "created_at",
+    "edited_at",
 )
 
 
@@ -45,6 +47,7 @@ class Node:
     body_html: str
     status: str
     created_at: datetime
+    edited_at: datetime | None = None
     children: list = field(default_factory=list)
     # Shown to this reader: approved, or their own comment awaiting moderation.
     shown: bool = False
@@ -57,6 +60,11 @@ class Node:
     css_class: str = "comment"
     date_iso: str = ""
     date_label: str = ""
+    edited_iso: str = ""
+    edited_label: str = ""
+    # Its author's links to change it, for the browser that sent it (comments/editing.py).
+    edit_url: str = ""
+    delete_url: str = ""
     has_children: bool = False
     # How many lists of replies end after this node (when it has no replies itself).
     closing: range = range(0)
@@ -102,20 +110,36 @@ def page_number(request):
     return int(raw)
 
 
-def build_thread(post, *, own_ids=(), open_for_replies=True, page=1):
+def build_thread(post, *, own_ids=(), open_for_replies=True, page=1, changeable_ids=()):
     """The visible thread of `post` for a reader whose pending comments are `own_ids`.
 
     One query fetches the whole thread (so page numbers and counts are exact); only the
     asked-for page of the site settings' `comments_per_page` top-level comments, with
-    their replies, is kept.
+    their replies, is kept. `changeable_ids`: comments this reader's browser sent, which
+    get links to change them while editing.is_open() says they may.
     """
-    return assemble(
+    thread = assemble(
         [Node(*row) for row in _thread_query(post, own_ids)],
         own_ids=set(own_ids),
         post_author_id=post.author_id,
         open_for_replies=open_for_replies,
         page=page,
     )
+    if changeable_ids and open_for_replies:
+        _offer_changes(thread.nodes, set(changeable_ids))
+    return thread
+
+
+def _offer_changes(nodes, changeable_ids):
+    approved = Comment.Status.APPROVED
+    now = timezone.now()
+    for node in nodes:
+        if node.pk not in changeable_ids or node.removed:
+            continue
+        answered = any(child.status == approved for child in node.children)
+        if editing.is_open(node.created_at, answered=answered, now=now):
+            node.edit_url = reverse("comments:edit", args=[node.pk])
+            node.delete_url = reverse("comments:delete", args=[node.pk])
 
 
 def _thread_query(post, own_ids):
@@ -233,10 +257,11 @@ def assemble(nodes, *, own_ids=frozenset(), post_author_id=None, open_for_replie
         if node.created_at is not None:
             local = node.created_at.astimezone(zone)
             node.date_iso = local.isoformat()
-            node.date_label = (
-                f"{local.day} {months[local.month - 1]} {local.year}, "
-                f"{local.hour:02d}:{local.minute:02d}"
-            )
+            node.date_label = _date_label(local, months)
+        if node.edited_at is not None:
+            local = node.edited_at.astimezone(zone)
+            node.edited_iso = local.isoformat()
+            node.edited_label = _date_label(local, months)
         if removed or node.awaiting_moderation or node.by_post_author:
             node.css_class = " ".join(
                 ["comment"]
@@ -251,6 +276,10 @@ def assemble(nodes, *, own_ids=frozenset(), post_author_id=None, open_for_replie
     if previous is not None and not previous.has_children:
         previous.closing = range(previous_level)
     return Thread(nodes=flat, count=count, page=page, pages=pages, per_page=per_page)
+
+
+def _date_label(local, months):
+    return f"{local.day} {months[local.month - 1]} {local.year}, {local.hour:02d}:{local.minute:02d}"
 
 
 @functools.lru_cache(maxsize=None)

@@ -15,6 +15,8 @@ of_post = partial(pagecache.for_readers, keys=lambda post_id: [pagecache.SITE, p
 urlpatterns = [
     path("post/<int:post_id>/", views.post_comment, name="post"),
     path("reply/<int:comment_id>/", views.reply, name="reply"),
+    path("<int:comment_id>/edit/", views.edit_comment, name="edit"),
+    path("<int:comment_id>/delete/", views.delete_comment, name="delete"),
     path("moderation/", views.queue, name="queue"),
     path("moderation/decide/", views.moderate, name="moderate"),
     path("moderation/<int:comment_id>/reply/", views.reply_from_queue, name="queue-reply"),

@@ -19,10 +19,11 @@ from blog.models import Post
 import pagecache
 from blog import ratelimit
 from blog.security import carries_session, same_origin_or_csrf_token
-from comments import identity, moderation, notifications, threads
+from comments import editing, identity, moderation, notifications, privacy, threads
 from comments.forms import (
     REPLY_ERROR_TOO_DEEP,
     BlockForm,
+    CommentEditForm,
     CommentForm,
     ModeratorEditForm,
     ModeratorReplyForm,
@@ -116,7 +117,86 @@ def post_comment(request, post_id):
             "already. It will appear once a moderator approves it.",
         )
     threads.remember_own_comment(request, comment)
+    response = redirect(comment.get_absolute_url())
+    if created:
+        editing.remember(response, request, comment)
+    return response
+
+
+def _own_comment(request, comment_id):
+    """(comment, None) when this browser may change it now; else (comment, a page saying why)."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("post"), pk=comment_id, post__in=Post.objects.published()
+    )
+    refusal = editing.refusal(request, comment)
+    if refusal is None:
+        return comment, None
+    page = render(
+        request, "comments/comment_refused.html", {"post": comment.post, "refusal": refusal},
+        status=refusal.status,
+    )
+    return comment, page
+
+
+@same_origin_or_csrf_token
+@never_cache
+@require_http_methods(["GET", "POST"])
+def edit_comment(request, comment_id):
+    """A commenter changes their own comment's text (editing.py says who and until when)."""
+    comment, refused = _own_comment(request, comment_id)
+    if refused is not None:
+        return refused
+    if request.method == "GET":
+        return _edit_page(request, comment, CommentEditForm(initial={"body": comment.body}))
+    form = CommentEditForm(data=request.POST)
+    retry_after = None
+    if not moderation.is_moderator(request.user):
+        retry_after = ratelimit.hit("comment-post", request)
+    if retry_after is not None:
+        response = _edit_page(
+            request, comment, form, status=429,
+            notice=f"You have sent many comments in a short time. Please wait {retry_after} "
+            "seconds, then save your comment again.",
+        )
+        response["Retry-After"] = str(retry_after)
+        return response
+    if not form.is_valid():
+        return _edit_page(request, comment, form, status=400)
+    if form.cleaned_data["body"] != comment.body:
+        try:
+            moderation.revise(
+                comment, form.cleaned_data["body"], user=request.user,
+                address_proven=identity.browser_proves(request, comment.author_email),
+            )
+        except moderation.DuplicateEdit:
+            comment.refresh_from_db()
+            form.add_error("body", "You have sent a comment with these words here already.")
+            return _edit_page(request, comment, form, status=400)
+        # Held again by the rules: its author sees it marked as awaiting moderation.
+        threads.remember_own_comment(request, comment)
     return redirect(comment.get_absolute_url())
+
+
+def _edit_page(request, comment, form, *, status=200, notice=None):
+    context = {"comment": comment, "post": comment.post, "form": form, "notice": notice,
+               "with_token": carries_session(request), "minutes": editing.WINDOW.seconds // 60}
+    return render(request, "comments/comment_edit.html", context, status=status)
+
+
+@same_origin_or_csrf_token
+@never_cache
+@require_http_methods(["GET", "POST"])
+def delete_comment(request, comment_id):
+    """A commenter deletes their own comment: a confirmation page, then the deletion."""
+    comment, refused = _own_comment(request, comment_id)
+    if refused is not None:
+        return refused
+    deleted = request.method == "POST"
+    if deleted:
+        privacy.withdraw(comment)
+    context = {"comment": comment, "post": comment.post, "deleted": deleted,
+               "with_token": carries_session(request)}
+    return render(request, "comments/comment_delete.html", context)
 
 
 @require_GET

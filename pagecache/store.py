@@ -16,8 +16,8 @@ ops/db_router.py), and once per request. So a page is never stored under version
 than the data it was rendered from: at worst it is stored under older ones, and the next
 request renders it again.
 
-Who shares a copy: only GET and HEAD requests without a session cookie or flash messages
-(`is_shareable`). Those answers are the same bytes for every reader and say so:
+Who shares a copy: only GET and HEAD requests without a session cookie, flash messages or
+a commenter's right to change their comments (`is_shareable`, READER_COOKIES). Those answers are the same bytes for every reader and say so:
 `Cache-Control: public, max-age=0, s-maxage=PAGECACHE_S_MAXAGE,
 stale-while-revalidate=PAGECACHE_STALE_WHILE_REVALIDATE`, an ETag (Django's
 ConditionalGetMiddleware answers a matching If-None-Match with 304), `Vary: Cookie` (a
@@ -216,12 +216,22 @@ def fragment(request, name, keys, render):
 # Serving.
 
 
+# Set by comments/editing.py for the browser that posted a comment: its thread shows that
+# reader "Edit" and "Delete" links for a quarter of an hour.
+COMMENT_EDITS_COOKIE = "comment_edits"
+# Cookies besides the session's that make a page one reader's own (nginx's
+# $blog_private map in deploy/nginx/blog.conf names the same).
+READER_COOKIES = ("messages", COMMENT_EDITS_COOKIE)
+
+
 def is_shareable(request):
     """Whether the answer to `request` is the one every anonymous reader gets."""
     if request.method not in ("GET", "HEAD"):
         return False
     cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+    return settings.SESSION_COOKIE_NAME not in cookies and not any(
+        name in cookies for name in READER_COOKIES
+    )
 
 
 def serve(request, keys, render):

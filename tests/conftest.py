@@ -199,6 +199,26 @@ def send_queued(db):
 
 
 @pytest.fixture
+def clock(monkeypatch):
+    """clock.move(timedelta): every timezone.now() from then on is that much later.
+
+    The browser tests' live server runs in this process, so its views see the move too.
+    (Signed values keep reading the real time.time(): the form's timestamp, cookies.)
+    """
+
+    class Clock:
+        offset = timedelta(0)
+
+        def move(self, by):
+            self.offset += by
+
+    moved = Clock()
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + moved.offset)
+    return moved
+
+
+@pytest.fixture
 def site_rules(db, django_capture_on_commit_callbacks):
     """site_rules(**values): change the site settings as the admin does, in effect at once.
 

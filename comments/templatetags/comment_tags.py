@@ -6,7 +6,7 @@ import pagecache
 from blog.models import Post
 from blog.security import carries_session
 from blog.site import site_settings
-from comments import moderation, threads
+from comments import editing, moderation, threads
 from comments.forms import FORM_MAX_AGE, CommentForm
 from comments.models import Comment
 
@@ -32,11 +32,14 @@ def comment_thread(context, post):
         # A cached copy of this page must not show the form after comments close.
         pagecache.expire_at(request, moderation.closes_at(post))
     own_ids = threads.own_comment_ids(request)
+    changeable_ids = editing.comment_ids(request)
     page = threads.page_number(request)
     post_url = post.get_absolute_url()
 
     def render():
-        thread = threads.build_thread(post, own_ids=own_ids, open_for_replies=is_open, page=page)
+        thread = threads.build_thread(
+            post, own_ids=own_ids, open_for_replies=is_open, page=page, changeable_ids=changeable_ids
+        )
         html = render_to_string(
             "comments/_thread_items.html",
             {"nodes": thread.nodes, "permalink_base": threads.page_url(post_url, thread.page)},
@@ -45,8 +48,9 @@ def comment_thread(context, post):
         return threads.Thread(nodes=[], count=thread.count, page=thread.page, pages=thread.pages,
                               per_page=thread.per_page), html
 
-    if request is None or own_ids:
-        # A reader's own pending comments are theirs alone: never kept for others.
+    if request is None or own_ids or changeable_ids:
+        # A reader's own pending comments, and the links to change their comments, are
+        # theirs alone: never kept for others.
         thread, thread_html = render()
     else:
         # Rendered once per version of the thread (the post's, for the author's badge),

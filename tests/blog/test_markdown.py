@@ -1,3 +1,4 @@
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -93,6 +94,48 @@ def test_comment_links_are_marked_as_user_generated():
     html = markdown.render_comment("[site](https://example.com)")
 
     assert 'rel="nofollow ugc noopener"' in html
+
+
+def rel_of_links(html):
+    return [set(rel.split()) for rel in re.findall(r'<a href="[^"]*" rel="([^"]*)"', html)]
+
+
+def test_bare_addresses_in_comments_become_user_generated_links():
+    html = markdown.render_comment("See https://example.com/a_b?x=1&y=2. Or http://example.org!")
+
+    assert '<a href="https://example.com/a_b?x=1&amp;y=2" rel="' in html
+    assert '<a href="http://example.org" rel="' in html
+    assert html.endswith("</a>!</p>\n")
+    assert rel_of_links(html) == [{"ugc", "nofollow", "noopener"}] * 2
+
+
+@pytest.mark.parametrize(
+    "source, linked",
+    [
+        ("(see https://en.wikipedia.org/wiki/Foo_(bar))", "https://en.wikipedia.org/wiki/Foo_(bar)"),
+        ("(see https://example.com/)", "https://example.com/"),
+        ("[named](https://example.com/x) https://example.com/x", None),
+        ("<https://example.com/x>", None),
+        ("`https://example.com/code`", ""),
+        ("settings.py and www.example.com", ""),
+        ("http:// alone", ""),
+    ],
+)
+def test_what_counts_as_a_bare_address(source, linked):
+    html = markdown.render_comment(source)
+    hrefs = re.findall(r'<a href="([^"]*)"', html)
+
+    if linked is None:  # already links: each once, never nested
+        assert len(hrefs) == source.count("https://")
+        assert "<a href" not in re.sub(r"<a [^>]*>[^<]*</a>", "", html)
+    elif linked == "":
+        assert hrefs == []
+    else:
+        assert hrefs == [linked]
+
+
+def test_bare_addresses_in_posts_stay_text():
+    assert "<a " not in markdown.render_post("plain https://example.com")
 
 
 @pytest.mark.parametrize(

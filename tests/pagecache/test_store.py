@@ -2,8 +2,10 @@
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 import pagecache
 from blog.models import Post, Tag
+from pagecache import store
 from pagecache.models import PageVersion
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +164,24 @@ def test_reader_with_a_session_is_not_served_a_shared_page(client, published_pos
     session.save()
     client.cookies["sessionid"] = session.session_key
     assert not served_from_cache(client.get(url))
+
+
+def test_a_reader_who_may_change_a_comment_is_not_served_a_shared_page(client, published_post):
+    """Their thread shows links to change their comment: theirs alone, for 15 minutes."""
+    url = published_post.get_absolute_url()
+    client.get(url)
+    assert served_from_cache(client.get(url))
+    client.cookies[store.COMMENT_EDITS_COOKIE] = "anything"
+    response = client.get(url)
+    assert not served_from_cache(response)
+    assert "private" in response["Cache-Control"]
+
+
+def test_the_nginx_config_bypasses_its_cache_for_every_reader_cookie():
+    conf = (Path(django_settings.BASE_DIR) / "deploy" / "nginx" / "blog.conf").read_text()
+    names = re.search(r"\(\^\|;\)\\s\*\(([a-z_|]+)\)=", conf).group(1).split("|")
+
+    assert set(names) == {django_settings.SESSION_COOKIE_NAME, *store.READER_COOKIES}
 
 
 def test_draft_preview_is_never_cached(admin_client, make_post):

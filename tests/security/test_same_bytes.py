@@ -27,6 +27,8 @@ NOT_PUBLIC = {
     "comments:queue-block": "moderators only",
     "comments:unsubscribe": "one commenter's link from an email, never listed",
     "comments:confirm-address": "one commenter's link from an email, never listed",
+    "comments:edit": "one commenter's own comment, from the browser that sent it; never cached",
+    "comments:delete": "one commenter's own comment, from the browser that sent it; never cached",
     "blog:post-preview": "drafts, staff only",
     "blog:shared-preview": "a draft behind a secret link, never cached",
     None: "media files, served by the web server in production",
