@@ -5,6 +5,8 @@ is refused, and `decide()` says whether it is approved, held for a moderator or 
 why. Moderators' decisions (the queue page and the admin's actions alike) go through
 `moderate()`. Both change the status only through the model's transition methods, which
 log every decision, and both queue their emails in the same transaction (delivery/).
+The spam filter (spamfilter.py) scores every comment `receive()` stores and learns from
+every decision `moderate()` makes.
 """
 
 import hashlib
@@ -18,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from blog.site import SiteSettings, site_settings
-from comments import notifications
+from comments import notifications, spamfilter
 from comments.models import BlocklistEntry, Comment, IllegalTransition, ModerationKeyword
 
 # A second comment from one address (IP or email) sooner than this is refused.
@@ -37,6 +39,8 @@ class Flooding(Exception):
 class Decision:
     status: str
     reason: str
+    # Sent to spam by the spam filter (not by a rule a person wrote).
+    by_spam_filter: bool = False
 
 
 def is_moderator(user):
@@ -65,11 +69,12 @@ def can_reply_to(comment):
     return comment.is_visible and comment.depth < site_settings().comments_max_depth
 
 
-def decide(comment, *, user):
+def decide(comment, *, user, spam_verdict=None):
     """Approve, hold or mark as spam a comment not yet stored, and say why.
 
-    The blocklist, the hold keywords and the links rule apply whether moderation is on or
-    off (the site settings' `comment_moderation`); it decides the rest.
+    The blocklist, the spam filter (given its `spam_verdict`, once it has earned trust:
+    spamfilter.may_act()), the hold keywords and the links rule apply whether moderation
+    is on or off (the site settings' `comment_moderation`); it decides the rest.
     """
     if user.is_authenticated and user.is_active and (user.is_staff or is_moderator(user)):
         return Decision(Comment.Status.APPROVED, "posted by staff")
@@ -82,6 +87,9 @@ def decide(comment, *, user):
             return Decision(Comment.Status.SPAM, f"blocklisted IP {entry.value}")
         if entry.kind == BlocklistEntry.Kind.WORD and any(entry.value in f for f in fields):
             return Decision(Comment.Status.SPAM, f"blocklisted word “{entry.value}”")
+
+    if spam_verdict is not None and spamfilter.may_act(spam_verdict):
+        return Decision(Comment.Status.SPAM, spamfilter.reason(spam_verdict), by_spam_filter=True)
 
     for word in ModerationKeyword.objects.values_list("word", flat=True):
         if any(word in field for field in fields):
@@ -176,7 +184,9 @@ def receive(comment, *, user):
     if not is_moderator(user) and is_flooding(comment):
         raise Flooding
 
-    decision = decide(comment, user=user)
+    verdict = spamfilter.assess(comment)
+    decision = decide(comment, user=user, spam_verdict=verdict)
+    comment.spam_filtered = decision.by_spam_filter
     comment.status = Comment.Status.PENDING
     comment.held_reason = "" if decision.status == Comment.Status.APPROVED else decision.reason
     try:
@@ -222,6 +232,7 @@ def moderate(comment, action, *, by):
             ACTIONS[action].move(comment, by=by)
         except IllegalTransition:
             return False
+        spamfilter.learn(comment)
         if comment.is_visible and comment.log.filter(to_status=Comment.Status.APPROVED).count() == 1:
             # Approved for the first time: the post's author and the person replied to
             # hear of it once, not again each time a moderator changes their mind.
