@@ -101,6 +101,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=17, help="the shuffle's seed (17)")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder of the CSV files")
+    parser.add_argument("--errors", action="store_true",
+                        help="also list the wanted comments scored at or above the cutoff")
     args = parser.parse_args()
 
     corpus = load(args.corpus)
@@ -148,10 +150,13 @@ def main():
     before = spamfilter.standing()
     outcomes, receive_times, assess_times = [], [], []
     sent_to_spam = wrongly_sent = 0
+    wrongly_accused = []
     for author, text, is_spam in testing:
         comment, elapsed = arrive(author, text)
         receive_times.append(elapsed)
         outcomes.append((comment.spam_score, is_spam))
+        if args.errors and not is_spam and comment.spam_score >= settings.SPAM_FILTER_CUTOFF:
+            wrongly_accused.append(f"{comment.spam_score:.3f} {comment.spam_reasons}: {text[:70]!r}")
         if comment.spam_filtered:
             sent_to_spam += 1
             wrongly_sent += not is_spam
@@ -180,6 +185,10 @@ def main():
     print(f"It sent {sent_to_spam} of the new comments to spam on its own, {wrongly_sent} "
           "of them wanted.")
     print()
+    for line in wrongly_accused:
+        print(f"wanted, scored as spam: {line}")
+    if wrongly_accused:
+        print()
     print(f"receive(), whole path:   {milliseconds(receive_times)}")
     print(f"the filter's share:      {milliseconds(assess_times)}")
     print(f"moderate() with learning: {milliseconds(decide_times)}")

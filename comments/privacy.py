@@ -7,7 +7,8 @@ command and (export, erase) from the admin:
   are erased (settings.COMMENTS_IP_RETENTION_DAYS, default 30).
 - export_commenter: everything stored with an email address, as JSON-ready data.
 - erase_commenter: a commenter's comments are deleted; one that has replies stays as an
-  empty "comment removed" so the thread around it stays whole.
+  empty "comment removed" so the thread around it stays whole. The spam filter unlearns
+  them first (spamfilter.forget()).
 """
 
 from datetime import timedelta
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from comments import spamfilter
 from comments.models import Comment, ModerationLog
 
 ERASED_REASON = "Erased at the commenter's request."
@@ -86,10 +88,13 @@ def erase_commenter(email, *, by=None):
         if not found:
             break
         deleted += len(found)
+        for comment in found:
+            spamfilter.forget(comment)
         Comment.objects.filter(pk__in=[comment.pk for comment in found]).delete()
 
     kept = list(comments_by(email))
     for comment in kept:
+        spamfilter.forget(comment)
         if comment.can_move_to(Comment.Status.REJECTED):
             comment.reject(by=by, reason=ERASED_REASON)
         comment.author_name = ""

@@ -177,10 +177,7 @@ def learn(comment):
     found = [*tokens(comment), COMMENTS]
     with transaction.atomic():
         if comment.spam_learned:
-            field = comment.spam_learned
-            SpamToken.objects.filter(token__in=found).update(
-                **{field: Greatest(F(field) - 1, 0)}
-            )
+            _uncount(found, comment.spam_learned)
         if label:
             # Rows first (a concurrent decision may create the same ones), then counts.
             SpamToken.objects.bulk_create(
@@ -189,6 +186,23 @@ def learn(comment):
             SpamToken.objects.filter(token__in=found).update(**{label: F(label) + 1})
         comment.spam_learned = label
         comment.save(update_fields=["spam_learned"])
+
+
+def forget(comment):
+    """Unlearn `comment` and drop the reasons kept with it (its words, perhaps its name).
+
+    For erasing a commenter (privacy.py): nothing learned from them stays in the counts.
+    """
+    with transaction.atomic():
+        if comment.spam_learned:
+            _uncount([*tokens(comment), COMMENTS], comment.spam_learned)
+        comment.spam_learned = ""
+        comment.spam_reasons = ""
+        comment.save(update_fields=["spam_learned", "spam_reasons"])
+
+
+def _uncount(found, label):
+    SpamToken.objects.filter(token__in=found).update(**{label: Greatest(F(label) - 1, 0)})
 
 
 @dataclass(frozen=True)

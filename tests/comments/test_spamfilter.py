@@ -1,13 +1,15 @@
 """The spam filter: what it learns from moderators, how it scores, and when it may act."""
 
+from datetime import timedelta
 from itertools import count
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from comments import moderation, spamfilter
+from comments import moderation, privacy, spamfilter
 from comments.models import Comment, ModerationLog, SpamToken
 
 pytestmark = pytest.mark.django_db
@@ -268,3 +270,23 @@ def test_the_admin_says_when_the_filter_is_in_shadow_mode(admin_client):
 
     assert "Shadow mode" in html
     assert "precision not known yet" in html
+
+
+def test_erasing_a_commenter_unlearns_their_comments(published_post, moderator, make_comment):
+    deleted = arrive(published_post, "Erasable words", author_email="ann@example.org",
+                     author_name="Ann Example", created_at=timezone.now() - timedelta(hours=1))
+    kept = arrive(published_post, "Kept words", author_email="ann@example.org",
+                  author_name="Ann Example")
+    moderation.moderate(deleted, "spam", by=moderator)
+    moderation.moderate(kept, "approve", by=moderator)
+    make_comment(parent=kept, body="A reply by someone else.")
+    assert counts("name:ann") == (1, 1)
+
+    privacy.erase_commenter("ann@example.org")
+
+    assert counts("name:ann") == (0, 0)
+    assert counts("erasable") == (0, 0)
+    assert counts("kept") == (0, 0)
+    assert counts(spamfilter.COMMENTS) == (0, 0)
+    kept.refresh_from_db()
+    assert kept.spam_reasons == ""
