@@ -94,7 +94,7 @@ class ModerationLogInline(admin.TabularInline):
 @admin.register(Comment)
 class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, admin.ModelAdmin):
     list_display = [
-        "author_name", "post", "excerpt", "status", "held_reason", "spam_score", "created_at",
+        "author_name", "post", "excerpt", "status", "held_reason", "spam", "created_at",
     ]
     list_filter = ["status", "created_at"]
     list_select_related = ["post"]
@@ -122,6 +122,10 @@ class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, adm
     @admin.display(description="Comment")
     def excerpt(self, comment):
         return truncatechars(comment.body, 80)
+
+    @admin.display(description="Spam score", ordering="spam_score")
+    def spam(self, comment):
+        return "" if comment.spam_score is None else f"{comment.spam_score:.2f}"
 
     def has_moderate_permission(self, request):
         return moderation.is_moderator(request.user)

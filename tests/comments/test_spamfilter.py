@@ -262,6 +262,7 @@ def test_the_admin_shows_precision_and_recall_over_the_latest_decisions(
     assert response.status_code == 200
     assert "Spam filter" in html
     assert "precision 1.00" in html
+    assert '<td class="field-spam">1.00</td>' in html  # the list's column, rounded
     assert f"It sends comments scored {settings.SPAM_FILTER_CUTOFF:.2f} or more" in html
 
 
