@@ -16,7 +16,7 @@ help:
 	@echo "make worker - production: the task worker that sends emails (docs/OPERATIONS.md)"
 	@echo "make check-prod - the system scripts (two instances, concurrency, load, faults); a summary"
 	@echo "make fuzz   - the fuzz suite's long run (FUZZ_SECONDS, default 1500); prints the inputs tried per target"
-	@echo "make bench  - post pages beside the peer (django-comments-xtd) and the floor (docs/PERFORMANCE.md)"
+	@echo "make bench  - post pages beside the peer (django-comments-xtd) and the floor, the spam filter (docs/PERFORMANCE.md)"
 	@echo "make bench-big - 100,000 posts and 1,000,000 comments on PostgreSQL: page times and query plans"
 
 # The virtualenv is rebuilt only when requirements.txt changes.
@@ -108,6 +108,7 @@ bench: install
 	$(BIN)/python bench/markdown_pathological.py
 	$(BIN)/python bench/image_uploads.py
 	$(BIN)/python bench/restarts.py
+	$(BIN)/python bench/spam.py
 
 # A big blog on PostgreSQL: generated once (about 6 minutes), then timed and EXPLAINed.
 BIG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/blog_bench_big

@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from blog.admin import DateBoundedAdminMixin
 from blog.text import RefuseControlCharactersAdminMixin
-from comments import moderation, privacy
+from comments import moderation, privacy, spamfilter
 from comments.models import BlocklistEntry, Comment, ModerationKeyword, ModerationLog
 
 
@@ -105,7 +106,7 @@ class ModerationLogInline(admin.TabularInline):
 
 @admin.register(Comment)
 class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, admin.ModelAdmin):
-    list_display = ["author_name", "post", "excerpt", "status", "why", "created_at"]
+    list_display = ["author_name", "post", "excerpt", "status", "why", "spam", "created_at"]
     list_filter = ["status", "created_at"]
     list_select_related = ["post"]
     search_fields = ["author_name", "author_email", "body", "=ip_address"]
@@ -116,14 +117,14 @@ class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, adm
     ]
     # The status changes only through the actions above, which check the move and log it.
     readonly_fields = [
-        "status", "held_reason", "moderated_by", "moderated_at", "edited_at", "depth",
-        "created_at", "ip_address", "user_agent", "notify_confirmed_at",
+        "status", "held_reason", "moderated_by", "moderated_at", "edited_at", "spam_score",
+        "spam_reasons", "depth", "created_at", "ip_address", "user_agent", "notify_confirmed_at",
     ]
     fieldsets = [
         (None, {"fields": ["post", "parent", "author_name", "author_email", "author_url",
                            "user", "body", "notify_on_reply", "notify_confirmed_at"]}),
         ("Moderation", {"fields": ["status", "held_reason", "moderated_by", "moderated_at",
-                                   "edited_at"]}),
+                                   "edited_at", "spam_score", "spam_reasons"]}),
         ("Sender", {"fields": ["created_at", "ip_address", "user_agent", "depth"]}),
     ]
     inlines = [ModerationLogInline]
@@ -143,8 +144,21 @@ class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, adm
     def get_queryset(self, request):
         return super().get_queryset(request).with_latest_decision()
 
+    @admin.display(description="Spam score", ordering="spam_score")
+    def spam(self, comment):
+        return "" if comment.spam_score is None else f"{comment.spam_score:.2f}"
+
     def has_moderate_permission(self, request):
         return moderation.is_moderator(request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        # The spam filter's precision and recall over the latest decisions, above the list.
+        context = {
+            "spam_filter": spamfilter.standing(),
+            "spam_filter_window": settings.SPAM_FILTER_WINDOW,
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)
 
     def has_add_permission(self, request):
         # Comments come from readers (or imports), each through the moderation rules.

@@ -154,6 +154,17 @@ class Comment(models.Model):
     # database refuses a second identical submission even when both arrive at once.
     # Empty for imported comments, which may legitimately repeat.
     fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    # The spam filter's view (comments/spamfilter.py): the probability it gave, on arrival,
+    # that this is spam, and the words that weighed most ("“subscribe”; link to x.com").
+    # Kept as they were, to be compared with the moderator's decision later.
+    spam_score = models.FloatField(null=True, blank=True, editable=False)
+    spam_reasons = models.CharField(max_length=200, blank=True, editable=False)
+    # What the filter has learned from this comment, so that a moderator who changes their
+    # mind makes it unlearn exactly that: "wanted" (approved), "unwanted" (spam), or "".
+    spam_learned = models.CharField(max_length=10, blank=True, editable=False)
+    # Sent to the spam folder by the filter itself (not learned from: it is not a decision
+    # of the site's moderators, but it counts in the filter's record until one reverses it).
+    spam_filtered = models.BooleanField(default=False, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -165,6 +176,12 @@ class Comment(models.Model):
             models.Index(fields=["author_email", "status"], name="comment_email_idx"),
             # The flood rule: recent comments from one address.
             models.Index(fields=["ip_address", "created_at"], name="comment_ip_idx"),
+            # The spam filter's record: the latest decisions it learned from.
+            models.Index(
+                fields=["-moderated_at"],
+                condition=~Q(spam_learned="") | Q(spam_filtered=True),
+                name="comment_spam_record_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -529,3 +546,18 @@ class AddressConfirmation(models.Model):
     def __str__(self):
         state = "confirmed" if self.confirmed_at else "not confirmed"
         return f"{self.digest[:12]}… ({state})"
+
+class SpamToken(models.Model):
+    """How many approved (wanted) and spam (unwanted) comments held a token.
+
+    The spam filter's whole memory (comments/spamfilter.py): counts learned from
+    moderators' decisions, nothing else. The row whose token is empty counts the comments
+    themselves.
+    """
+
+    token = models.CharField(max_length=100, unique=True)
+    wanted = models.PositiveIntegerField(default=0)
+    unwanted = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.token or '(comments)'}: {self.wanted} wanted, {self.unwanted} spam"

@@ -5,6 +5,8 @@ is refused, and `decide()` says whether it is approved, held for a moderator or 
 why. Moderators' decisions (the queue page and the admin's actions alike) go through
 `moderate()`. Both change the status only through the model's transition methods, which
 log every decision, and both queue their emails in the same transaction (delivery/).
+The spam filter (spamfilter.py) scores every comment `receive()` stores and learns from
+every decision `moderate()` makes.
 """
 
 import copy
@@ -19,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from blog.site import SiteSettings, site_settings
-from comments import identity, notifications
+from comments import identity, notifications, spamfilter
 from comments.models import BlocklistEntry, Comment, IllegalTransition, ModerationKeyword
 
 # A second comment from one address (IP or email) sooner than this is refused.
@@ -42,6 +44,8 @@ class Flooding(Exception):
 class Decision:
     status: str
     reason: str
+    # Sent to spam by the spam filter (not by a rule a person wrote).
+    by_spam_filter: bool = False
 
 
 def is_moderator(user):
@@ -70,13 +74,14 @@ def can_reply_to(comment):
     return comment.is_visible and comment.depth < site_settings().comments_max_depth
 
 
-def decide(comment, *, user, address_proven=False):
+def decide(comment, *, user, address_proven=False, spam_verdict=None):
     """Approve, hold or mark as spam a comment not yet stored, and say why.
 
-    The blocklist, the hold keywords and the links rule apply whether moderation is on or
-    off (the site settings' `comment_moderation`); it decides the rest. An address is not
-    proof of who wrote: a returning commenter's comment is published at once only with
-    `address_proven` (their browser confirmed the address: comments/identity.py).
+    The blocklist, the spam filter (given its `spam_verdict`, once it has earned trust:
+    spamfilter.may_act()), the hold keywords and the links rule apply whether moderation
+    is on or off (the site settings' `comment_moderation`); it decides the rest. An address
+    is not proof of who wrote: a returning commenter's comment is published at once only
+    with `address_proven` (their browser confirmed the address: comments/identity.py).
     """
     if user.is_authenticated and user.is_active and (user.is_staff or is_moderator(user)):
         return Decision(Comment.Status.APPROVED, "posted by staff")
@@ -88,6 +93,9 @@ def decide(comment, *, user, address_proven=False):
                 return Decision(Comment.Status.SPAM, f"blocklisted word “{entry.value}”")
         elif entry.blocks(comment):
             return Decision(Comment.Status.SPAM, blocked_reason(entry))
+
+    if spam_verdict is not None and spamfilter.may_act(spam_verdict):
+        return Decision(Comment.Status.SPAM, spamfilter.reason(spam_verdict), by_spam_filter=True)
 
     for word in ModerationKeyword.objects.values_list("word", flat=True):
         if any(word in field for field in fields):
@@ -201,7 +209,9 @@ def receive(comment, *, user, address_proven=False):
     if not is_moderator(user) and is_flooding(comment):
         raise Flooding
 
-    decision = decide(comment, user=user, address_proven=address_proven)
+    verdict = spamfilter.assess(comment)
+    decision = decide(comment, user=user, address_proven=address_proven, spam_verdict=verdict)
+    comment.spam_filtered = decision.by_spam_filter
     comment.status = Comment.Status.PENDING
     comment.held_reason = "" if decision.status == Comment.Status.APPROVED else decision.reason
     if comment.notify_on_reply and address_proven:
@@ -252,12 +262,19 @@ def revise(comment, body, *, user, address_proven=False, at=None):
     previous = comment.status
     edited = copy.copy(comment)
     edited.body = body
-    decision = decide(edited, user=user, address_proven=address_proven)
+    verdict = spamfilter.assess(edited)
+    decision = decide(edited, user=user, address_proven=address_proven, spam_verdict=verdict)
     if previous == Comment.Status.SPAM:
         decision = Decision(Comment.Status.SPAM, comment.held_reason or "spam before the edit")
     comment.fingerprint = fingerprint(edited)
     try:
         with transaction.atomic():
+            # What a moderator's decision taught the spam filter was about the old words;
+            # the new ones are scored as on arrival, and learned at the next decision.
+            spamfilter.forget(comment)
+            comment.spam_score, comment.spam_reasons = edited.spam_score, edited.spam_reasons
+            comment.spam_filtered = decision.by_spam_filter
+            comment.save(update_fields=["spam_score", "spam_reasons", "spam_filtered"])
             comment.revise(body, status=decision.status, reason=decision.reason, at=at)
             if decision.status == Comment.Status.PENDING and previous != Comment.Status.PENDING:
                 notifications.comment_held(comment, occasion=f"held-after-edit-{at.timestamp():.0f}")
@@ -292,6 +309,7 @@ def moderate(comment, action, *, by):
             ACTIONS[action].move(comment, by=by)
         except IllegalTransition:
             return False
+        spamfilter.learn(comment)
         approvals = comment.log.filter(to_status=Comment.Status.APPROVED).exclude(
             from_status=F("to_status")  # edits
         )

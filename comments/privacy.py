@@ -7,7 +7,8 @@ command and (export, erase) from the admin:
   are erased (settings.COMMENTS_IP_RETENTION_DAYS, default 30).
 - export_commenter: everything stored with an email address, as JSON-ready data.
 - erase_commenter: a commenter's comments are deleted; one that has replies stays as an
-  empty "comment removed" so the thread around it stays whole.
+  empty "comment removed" so the thread around it stays whole. The spam filter unlearns
+  them first (spamfilter.forget()).
 
 And one a commenter does themselves (comments/editing.py): withdraw, their own comment
 deleted from the browser that sent it, which keeps the row, empty, for the log.
@@ -20,7 +21,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from comments import identity
+from comments import identity, spamfilter
 from comments.models import Comment, ModerationLog
 
 ERASED_REASON = "Erased at the commenter's request."
@@ -105,6 +106,8 @@ def erase_commenter(email, *, by=None):
         if not found:
             break
         deleted += len(found)
+        for comment in found:
+            spamfilter.forget(comment)
         Comment.objects.filter(pk__in=[comment.pk for comment in found]).delete()
 
     kept = list(comments_by(email))
@@ -125,7 +128,10 @@ def withdraw(comment):
 
 
 def _empty(comment, *, reason, by):
-    """Reject `comment` and keep nothing of its author or their words, in it or its log."""
+    """Reject `comment` and keep nothing of its author or their words, in it or its log.
+
+    The spam filter unlearns it first, while its words are still there to count."""
+    spamfilter.forget(comment)
     if comment.can_move_to(Comment.Status.REJECTED):
         comment.reject(by=by, reason=reason)
     comment.author_name = ""

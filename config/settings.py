@@ -332,6 +332,16 @@ COMMENTS_CLOSE_AFTER_DAYS = env_int("COMMENTS_CLOSE_AFTER_DAYS", None)
 # Top-level comments (with their replies) per page of a thread; 0: the whole thread on one page.
 COMMENTS_PER_PAGE = env_int("COMMENTS_PER_PAGE", 50)
 
+# The spam filter that learns from moderators' decisions (comments/spamfilter.py,
+# docs/SPAM.md). It scores every new comment; it sends one to the spam folder only when it
+# has learned from SPAM_FILTER_MIN_DECISIONS decisions, its precision over the last
+# SPAM_FILTER_WINDOW decisions is at least SPAM_FILTER_PRECISION, and the comment's score
+# is at least SPAM_FILTER_CUTOFF. It never approves anything.
+SPAM_FILTER_MIN_DECISIONS = env_int("SPAM_FILTER_MIN_DECISIONS", 100)
+SPAM_FILTER_WINDOW = env_int("SPAM_FILTER_WINDOW", 200)
+SPAM_FILTER_PRECISION = float(os.environ.get("SPAM_FILTER_PRECISION", "0.98"))
+SPAM_FILTER_CUTOFF = float(os.environ.get("SPAM_FILTER_CUTOFF", "0.99"))
+
 # django-markdownx: the live preview renders with the very function that renders posts,
 # so the preview equals the published HTML byte for byte.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "blog.markdown.render_post"
