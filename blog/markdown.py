@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from html import escape, unescape
 
+import mdurl
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -147,6 +148,11 @@ class _WorkBudget:
 
 
 # A line the block parser tries its rules on: one with more than spaces and tabs.
+# mdurl fills its table of escapes on first use and shows it to other threads before it
+# is full (an IndexError while normalising a link). Filling it here, while the module loads
+# under the import lock, keeps link normalisation safe to share between threads.
+mdurl.encode("")
+
 _NON_BLANK_LINE = re.compile(r"^[ \t]*[^ \t\n]", re.MULTILINE)
 
 
@@ -180,9 +186,16 @@ def _charge_inline_markup(state):
 
 
 def _with_work_budget(parser):
-    """Charge the work budget before the block and before the inline stage."""
+    """Charge the work budget before the block and before the inline stage.
+
+    Returns the parser ready to share between threads: markdown-it compiles its chains of
+    rules on first use, and a thread parsing while another compiles saw no rule at all
+    ("none of the block rules matched", a 500 under gthread workers). One parse here,
+    before the parser is shared, compiles every chain.
+    """
     parser.core.ruler.before("block", "charge_block_elements", _charge_block_elements)
     parser.core.ruler.before("inline", "charge_inline_markup", _charge_inline_markup)
+    parser.parse("Compiled *once*.")
     return parser
 
 

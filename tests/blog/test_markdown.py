@@ -180,3 +180,36 @@ def test_too_many_link_brackets_are_refused_for_authors_and_kept_as_text():
     with pytest.raises(markdown.MarkdownTooComplex, match="more than 3,750"):
         markdown.check_post_source(source)
     assert markdown.render_post(source).startswith("<p>Brackets: [[[")
+
+
+@pytest.mark.parametrize("render", [markdown.render_post, markdown.render_comment])
+def test_a_new_parser_renders_for_many_threads_at_once(render):
+    # gthread workers share one parser per process: its first uses, at the same moment in
+    # several threads, once found no rules ("none of the block rules matched", a 500).
+    import sys
+
+    # Threads switch as often as the interpreter allows, so a race shows in a few tries.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        renders_at_once(render)
+    finally:
+        sys.setswitchinterval(switch_interval)
+
+
+def renders_at_once(render):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    for attempt in range(20):
+        markdown._post_parser.cache_clear()
+        markdown._comment_parser.cache_clear()
+        start = Barrier(8)
+
+        def render_at_once(number):
+            start.wait()
+            return render(f"Thread *{number}* of attempt {attempt}, with [a link](https://example.org/).")
+
+        with ThreadPoolExecutor(8) as pool:
+            pages = list(pool.map(render_at_once, range(8)))
+        assert all(f"<em>{number}</em>" in page for number, page in enumerate(pages))
