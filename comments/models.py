@@ -104,6 +104,11 @@ class Comment(models.Model):
         Status.SPAM: {Status.APPROVED, Status.REJECTED},
     }
 
+    class Origin(models.TextChoices):
+        FORM = "form", "this site (its form, the queue or an import)"
+        FEDIVERSE = "fediverse", "the fediverse (ActivityPub)"
+        WEBMENTION = "webmention", "a Webmention"
+
     # Not shown to readers but kept: a rejected or spam comment with approved replies
     # stands in the thread as "comment removed".
     REMOVED = (Status.REJECTED, Status.SPAM)
@@ -165,6 +170,12 @@ class Comment(models.Model):
     # Sent to the spam folder by the filter itself (not learned from: it is not a decision
     # of the site's moderators, but it counts in the filter's record until one reverses it).
     spam_filtered = models.BooleanField(default=False, editable=False)
+    # Where the comment came from. A remote one names the object it stands for in
+    # `remote_id` (an ActivityPub Note's id, or the page that sent a Webmention), so that
+    # its server's updates and deletions find it; `author_url` is then the remote author's
+    # profile.
+    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.FORM, editable=False)
+    remote_id = models.URLField(max_length=2000, blank=True, default="", editable=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -188,6 +199,11 @@ class Comment(models.Model):
                 fields=["fingerprint"],
                 condition=~Q(fingerprint=""),
                 name="comment_unique_submission",
+            ),
+            models.UniqueConstraint(
+                fields=["post", "remote_id"],
+                condition=~Q(remote_id=""),
+                name="comment_unique_remote_object",
             ),
         ]
         permissions = [("moderate_comment", "Can approve, reject and mark comments as spam")]

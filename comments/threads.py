@@ -33,6 +33,7 @@ FIELDS = (
     "status",
     "created_at",
     "edited_at",
+    "origin",
 )
 
 
@@ -48,6 +49,7 @@ class Node:
     status: str
     created_at: datetime
     edited_at: datetime | None = None
+    origin: str = Comment.Origin.FORM
     children: list = field(default_factory=list)
     # Shown to this reader: approved, or their own comment awaiting moderation.
     shown: bool = False
