@@ -14,6 +14,9 @@ could make this server read its own admin on 127.0.0.1, a cloud's metadata servi
   trickle of bytes included; a size cap checked on the header and while reading;
 - the content type must be one the caller accepts, and the first bytes must say so too.
 
+`post()` sends a body the same way (no redirects: a POST is not repeated elsewhere) and
+returns the answer's status, headers and (size-capped) body.
+
 `Refused` means fetching this address again cannot succeed (a retry would be refused the
 same way); `Unavailable` means it may work later (the host is down, slow, or says 5xx).
 `FETCH_ALLOW_LOOPBACK` lets tests reach their own server on 127.0.0.1; nothing else does.
@@ -30,6 +33,8 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 
 USER_AGENT = "blog-media-fetcher/1.0"
+# What an answer to a POST may say back (an inbox's or endpoint's short reply).
+POST_ANSWER_MAX_BYTES = 65536
 REDIRECTS = {301, 302, 303, 307, 308}
 # Answers that may change with time: the server is overloaded, down or rate-limiting.
 TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
@@ -49,13 +54,25 @@ class Fetched:
     url: str  # after redirects
     content_type: str
     content: bytes
+    # The answer's headers (http.client.HTTPMessage: .get(name), .get_all(name)).
+    headers: object = None
 
 
-def fetch(url, *, max_bytes, content_types, signatures=None, timeout=None):
+@dataclass(frozen=True)
+class Posted:
+    url: str
+    status: int
+    headers: object  # http.client.HTTPMessage
+    content: bytes
+
+
+def fetch(url, *, max_bytes, content_types, signatures=None, timeout=None, headers=None):
     """The body of `url`, or Refused / Unavailable.
 
     `content_types`: accepted media types ("image/png", ...); `signatures`: if given, the
-    body must start with one of these byte strings (a file's "magic" bytes).
+    body must start with one of these byte strings (a file's "magic" bytes); `headers`:
+    more request headers (a signature: a callable given the final URL returns them, since
+    a redirect changes what is signed).
     """
     timeout = settings.FETCH_TIMEOUT_SECONDS if timeout is None else timeout
     deadline = time.monotonic() + timeout
@@ -64,9 +81,11 @@ def fetch(url, *, max_bytes, content_types, signatures=None, timeout=None):
         connection = _connect(parts, deadline)
         try:
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            extra = headers(url) if callable(headers) else (headers or {})
             try:
                 connection.request("GET", target, headers={
                     "User-Agent": USER_AGENT, "Accept": ", ".join(content_types), "Accept-Encoding": "identity",
+                    **extra,
                 })
                 response = connection.getresponse()
             except (OSError, http.client.HTTPException) as error:
@@ -92,8 +111,41 @@ def fetch(url, *, max_bytes, content_types, signatures=None, timeout=None):
             connection.close()
         if signatures and not content.startswith(tuple(signatures)):
             raise Refused(f"{url} says it is {content_type}, but its bytes are not.")
-        return Fetched(url=url, content_type=content_type, content=content)
+        return Fetched(url=url, content_type=content_type, content=content, headers=response.headers)
     raise Refused(f"More than {settings.FETCH_MAX_REDIRECTS} redirects.")
+
+
+def post(url, *, body, content_type, headers=None, timeout=None):
+    """POST `body` to `url`; the answer if its status is 2xx, else Refused / Unavailable.
+
+    Only public http(s) addresses, as for fetch(); `headers` are sent as given (a signed
+    request names its Host, Date and Digest there).
+    """
+    timeout = settings.FETCH_TIMEOUT_SECONDS if timeout is None else timeout
+    deadline = time.monotonic() + timeout
+    parts = urlsplit(url)
+    connection = _connect(parts, deadline)
+    try:
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request("POST", target, body=body, headers={
+                "User-Agent": USER_AGENT, "Content-Type": content_type, "Accept-Encoding": "identity",
+                **(headers or {}),
+            })
+            response = connection.getresponse()
+        except (OSError, http.client.HTTPException) as error:
+            raise Unavailable(f"{parts.hostname} did not answer: {error}") from None
+        if response.status in TRANSIENT:
+            raise Unavailable(f"{url} answered HTTP {response.status}.")
+        try:
+            content = _read(connection, response, url, POST_ANSWER_MAX_BYTES, deadline)
+        except Refused:
+            content = b""  # a long answer to a POST is its server's business, not a failure
+        if not 200 <= response.status < 300:
+            raise Refused(f"{url} answered HTTP {response.status}.")
+        return Posted(url=url, status=response.status, headers=response.headers, content=content)
+    finally:
+        connection.close()
 
 
 def _read(connection, response, url, max_bytes, deadline):

@@ -24,11 +24,13 @@ class Route:
 
 
 class LocalServer:
-    """`routes` maps a path to a Route; `hits` lists the paths asked for, in order."""
+    """`routes` maps a path to a Route; `hits` lists the paths asked for, in order;
+    `posted` lists (path, headers, body) of each POST, answered by its route (or 202)."""
 
     def __init__(self):
         self.routes = {}
         self.hits = []
+        self.posted = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -59,6 +61,19 @@ class LocalServer:
                     pass  # the client gave up first, as it should
                 if not route.send_length:
                     self.close_connection = True
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                server.hits.append(self.path)
+                server.posted.append((self.path, self.headers, body))
+                route = server.routes.get(self.path, Route(202, b"", "text/plain"))
+                self.send_response(route.status)
+                self.send_header("Content-Type", route.content_type)
+                for name, value in route.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                self.wfile.write(route.body)
 
             def log_message(self, *args):
                 pass

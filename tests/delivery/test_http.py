@@ -138,3 +138,35 @@ def test_a_server_that_is_down_or_overloaded_may_be_tried_later(server, loopback
 def test_a_missing_file_is_not_tried_again(server, loopback_allowed):
     with pytest.raises(http.Refused, match="404"):
         fetch(server.url("/gone.png"))
+
+
+def test_an_answer_s_headers_come_with_its_body_and_request_headers_are_sent(server, loopback_allowed):
+    server.routes["/page"] = Route(body=b"<p>hi</p>", content_type="text/html", headers={"Link": '</e>; rel="webmention"'})
+    fetched = http.fetch(server.url("/page"), max_bytes=1000, content_types=("text/html",),
+                         headers=lambda url: {"X-Asked-For": url})
+    assert fetched.headers.get("Link") == '</e>; rel="webmention"'
+
+
+def test_a_post_reaches_a_public_server_with_its_headers_and_body(server, loopback_allowed):
+    server.routes["/inbox"] = Route(201, b"created", "text/plain", headers={"Location": "/status/1"})
+    answer = http.post(server.url("/inbox"), body=b'{"type": "Follow"}', content_type="application/activity+json",
+                       headers={"Signature": "keyId=x"})
+    assert (answer.status, answer.headers.get("Location"), answer.content) == (201, "/status/1", b"created")
+    path, headers, body = server.posted[-1]
+    assert (path, headers["Signature"], headers["Content-Type"], body) == (
+        "/inbox", "keyId=x", "application/activity+json", b'{"type": "Follow"}')
+
+
+def test_a_post_to_a_loopback_or_private_address_is_refused_before_connecting(server):
+    with pytest.raises(http.Refused, match="loopback"):
+        http.post(server.url("/inbox"), body=b"", content_type="text/plain")
+    assert server.posted == []
+
+
+def test_a_post_refused_by_the_server_fails_and_one_it_cannot_take_now_may_be_retried(server, loopback_allowed):
+    server.routes["/gone"] = Route(410, b"gone", "text/plain")
+    server.routes["/busy"] = Route(503, b"busy", "text/plain")
+    with pytest.raises(http.Refused, match="410"):
+        http.post(server.url("/gone"), body=b"x", content_type="text/plain")
+    with pytest.raises(http.Unavailable, match="503"):
+        http.post(server.url("/busy"), body=b"x", content_type="text/plain")
