@@ -41,15 +41,16 @@ def channel(name):
     return register
 
 
-def enqueue(channel_name, *, key, recipient, summary, payload):
+def enqueue(channel_name, *, key, recipient, summary, payload, not_before=None):
     """Store a delivery and queue its task, both in the caller's transaction.
 
     Returns the new Delivery, or None when a delivery with this key exists already (the
-    same notification enqueued twice is sent once).
+    same notification enqueued twice is sent once). `not_before`: the first attempt waits
+    until then (a scheduled post is announced when it appears); retries are counted from it.
     """
     if channel_name not in CHANNELS:
         raise ValueError(f"No delivery channel named {channel_name!r}.")
-    now = timezone.now()
+    now = max(timezone.now(), not_before) if not_before else timezone.now()
     with transaction.atomic():
         try:
             with transaction.atomic():

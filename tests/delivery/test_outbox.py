@@ -185,3 +185,16 @@ def test_a_failure_no_retry_can_mend_fails_at_once_for_a_person_to_see(send_queu
         assert "not one we call" in delivery.last_error
     finally:
         del outbox.CHANNELS["test-refusing"]
+
+
+def test_a_delivery_for_later_waits_until_then_and_retries_count_from_then():
+    later = timezone.now() + timedelta(days=3)
+    delivery = outbox.enqueue("email", key="post-9.announce", recipient="grace@example.org",
+                              summary="A scheduled post", payload={"to": "grace@example.org"},
+                              not_before=later)
+
+    assert delivery.next_attempt_at == later
+    assert delivery.give_up_at == later + timedelta(days=1)
+    assert not DBTaskResult.objects.ready().exists()
+    [task] = DBTaskResult.objects.all()
+    assert task.run_after == later
