@@ -26,9 +26,11 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from django.utils import timezone
 
 AS_PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 ACTIVITY_JSON = "application/activity+json"
@@ -538,13 +540,14 @@ class FakeInstance:
             raise ValueError(f"Unknown signature scheme {scheme!r}.")
         return headers
 
-    def post(self, url, activity, *, flaw=None, scheme="draft-cavage", key=None, key_id=None):
+    def post(self, url, activity, *, flaw=None, scheme="draft-cavage", key=None, key_id=None, body=None):
         """POST `activity` to `url`, signed; `flaw` spoils it on purpose:
 
         "bad-signature" (the signature's bytes changed), "stale-date" (signed two days
         ago), "wrong-digest" (the digest of another body), "unsigned" (no signature).
+        `body` sends those bytes instead of the activity (still correctly signed).
         """
-        body = json.dumps(activity).encode()
+        body = json.dumps(activity).encode() if body is None else body
         date = datetime.now(UTC) - timedelta(days=2) if flaw == "stale-date" else None
         digest = hashlib.sha256(b"another body").digest() if flaw == "wrong-digest" else None
         headers = self.signed_headers(url, body, scheme=None if flaw == "unsigned" else scheme,
@@ -698,3 +701,136 @@ class FakeInstance:
             "actor": self.actor_id,
             "object": inner,
         })
+
+
+# -- the blog the peer meets: fixtures the test_peer_* modules import ----------------------
+
+
+ALTERNATE = re.compile(
+    r'<link[^>]*rel="alternate"[^>]*type="application/activity\+json"[^>]*href="([^"]+)"'
+    r'|<link[^>]*type="application/activity\+json"[^>]*rel="alternate"[^>]*href="([^"]+)"'
+)
+
+
+class Blog:
+    """The blog as the fediverse sees it: served by the live server at `url`."""
+
+    def __init__(self, url, username):
+        self.url = url.rstrip("/")
+        self.host = urlsplit(self.url).netloc
+        self.handle = f"{username}@{self.host}"
+
+    def get(self, path, accept="text/html"):
+        parts = urlsplit(path if path.startswith("http") else self.url + path)
+        connection = http.client.HTTPConnection(parts.netloc, timeout=30)
+        try:
+            connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
+                               headers={"Accept": accept})
+            response = connection.getresponse()
+            return Answer(response.status, dict(response.getheaders()), response.read())
+        finally:
+            connection.close()
+
+    def page(self, post):
+        answer = self.get(post.get_absolute_url())
+        assert answer.status == 200, f"{post.get_absolute_url()} answered {answer.status}"
+        return answer.body.decode()
+
+    def article_id(self, post):
+        """The post's ActivityPub id, as its page announces it (<link rel="alternate">)."""
+        match = ALTERNATE.search(self.page(post))
+        assert match, "the post's page has no <link rel=alternate type=application/activity+json>"
+        return (match.group(1) or match.group(2)).replace("&amp;", "&")
+
+
+@pytest.fixture
+def blog(live_server, settings):
+    settings.SITE_URL = live_server.url
+    settings.FETCH_ALLOW_LOOPBACK = True
+    settings.ACTIVITYPUB_ENABLED = True
+    return Blog(live_server.url, getattr(settings, "ACTIVITYPUB_BLOG_USERNAME", "blog"))
+
+
+@pytest.fixture
+def make_peer():
+    """make_peer(username, name): a started FakeInstance, stopped after the test."""
+    peers = []
+
+    def make(username="alice", name="Alice Peer"):
+        peers.append(FakeInstance(username, name).start())
+        return peers[-1]
+
+    yield make
+    for peer in peers:
+        peer.stop()
+
+
+@pytest.fixture
+def peer(make_peer):
+    return make_peer()
+
+
+@pytest.fixture
+def deliver(send_queued):
+    """deliver(): run the queue as the worker would until nothing more is due now (a
+    delivery may queue others: one post fans out to each follower's inbox)."""
+
+    def run():
+        attempted = []
+        for _ in range(10):
+            done = send_queued()
+            if not done:
+                return attempted
+            attempted += done
+        raise AssertionError(f"The queue never emptied: {attempted}")
+
+    return run
+
+
+def post_form(**overrides):
+    """What the admin's post form sends to publish a post now."""
+    now = timezone.localtime() - timedelta(minutes=1)
+    return {
+        "title": "Hello, fediverse",
+        "slug": "hello-fediverse",
+        "body": "A post for **every** follower.\n\nIts second paragraph.",
+        "summary": "",
+        "status": "published",
+        "published_at_0": now.strftime("%Y-%m-%d"),
+        "published_at_1": now.strftime("%H:%M:%S"),
+        "comments_enabled": "on",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def publish(client, author):
+    """publish(**fields) -> Post: an author publishes a post through the admin."""
+    from blog.models import Post
+
+    def run(**fields):
+        client.force_login(author)
+        form = post_form(**fields)
+        response = client.post("/admin/blog/post/add/", form)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        return Post.objects.get(slug=form["slug"])
+
+    return run
+
+
+@pytest.fixture
+def change_post(client, author):
+    """change_post(post, **fields): the author saves the post's admin form with changes."""
+
+    def run(post, **fields):
+        client.force_login(author)
+        local = timezone.localtime(post.published_at)
+        form = post_form(title=post.title, slug=post.slug, body=post.body,
+                         status=post.status, published_at_0=local.strftime("%Y-%m-%d"),
+                         published_at_1=local.strftime("%H:%M:%S"), **fields)
+        response = client.post(f"/admin/blog/post/{post.pk}/change/", form)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        post.refresh_from_db()
+        return post
+
+    return run

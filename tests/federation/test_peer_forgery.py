@@ -1,0 +1,104 @@
+"""Whoever cannot prove who they are is refused at the inbox, and changes nothing.
+
+Each forged request is otherwise a perfectly good one from the fake instance: only the
+flaw named differs. "Nothing changes" is checked from outside too: a forged Follow that
+had been taken would bring the next post to the forger's inbox.
+"""
+
+import pytest
+
+from comments.models import Comment
+from delivery.models import Delivery
+from tests.federation.peer import blog, deliver, make_peer, peer, publish  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FLAWS = ["bad-signature", "stale-date", "wrong-digest", "unsigned"]
+
+
+def follow_activity(peer):
+    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{peer.base}/follows/1",
+            "type": "Follow", "actor": peer.actor_id, "object": peer.blog_actor["id"]}
+
+
+@pytest.fixture
+def known(blog, peer):
+    """The peer, having looked the blog up (as a server does before sending anything)."""
+    peer.blog_actor = peer.discover(blog.handle)
+    return peer
+
+
+def nothing_reaches(peer, deliver, publish):
+    deliver()
+    publish()
+    deliver()
+    return peer.received == []
+
+
+@pytest.mark.parametrize("flaw, scheme", [(flaw, "draft-cavage") for flaw in FLAWS] + [
+    (flaw, "rfc9421") for flaw in FLAWS if flaw != "unsigned"
+])
+def test_a_forged_follow_is_refused_and_follows_nothing(known, deliver, publish, flaw, scheme):
+    answer = known.post(known.blog_actor["inbox"], follow_activity(known), flaw=flaw, scheme=scheme)
+
+    assert answer.status == 401
+    assert not Delivery.objects.exists()
+    assert nothing_reaches(known, deliver, publish)
+
+
+@pytest.mark.parametrize("flaw", FLAWS)
+def test_a_forged_reply_is_refused_and_stores_nothing(known, deliver, published_post, blog, flaw):
+    article = blog.article_id(published_post)
+    known.notes.clear()
+    note = {"id": f"{known.actor_id}/statuses/99", "type": "Note", "attributedTo": known.actor_id,
+            "inReplyTo": article, "content": "<p>Forged words.</p>", "published": "2026-01-01T00:00:00Z",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": []}
+    answer = known.post(known.blog_shared_inbox, {
+        "id": f"{note['id']}/activity", "type": "Create", "actor": known.actor_id, "object": note,
+    }, flaw=flaw)
+    deliver()
+
+    assert answer.status == 401
+    assert not Comment.objects.exists()
+
+
+def test_a_follow_signed_with_another_actors_key_is_refused(known, make_peer, deliver, publish):
+    mallory = make_peer("mallory", "Mallory")
+
+    # Mallory signs, correctly, with her own key, an activity that says Alice follows.
+    answer = known.post(known.blog_actor["inbox"], follow_activity(known), key=mallory.key, key_id=mallory.key_id)
+
+    assert answer.status == 401
+    assert nothing_reaches(known, deliver, publish)
+    assert mallory.received == []
+
+
+def test_a_key_id_pointing_at_a_key_the_actor_does_not_have_is_refused(known, deliver, publish, make_peer):
+    mallory = make_peer("mallory", "Mallory")
+
+    # Alice's key id, Mallory's private key: the key fetched from Alice's actor differs.
+    answer = known.post(known.blog_actor["inbox"], follow_activity(known), key=mallory.key)
+
+    assert answer.status == 401
+    assert nothing_reaches(known, deliver, publish)
+
+
+def test_a_forged_like_counts_nothing(known, blog, published_post):
+    from federation.models import Reaction
+
+    answer = known.post(known.blog_actor["inbox"], {
+        "id": f"{known.actor_id}#likes/1", "type": "Like", "actor": known.actor_id,
+        "object": blog.article_id(published_post),
+    }, flaw="bad-signature")
+
+    assert answer.status == 401
+    assert Reaction.objects.counts_for(published_post) == {"like": 0, "announce": 0}
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b'"a string"'])
+def test_a_signed_body_that_is_no_activity_is_a_bad_request(known, body):
+    answer = known.post(known.blog_actor["inbox"], None, body=body)
+
+    assert answer.status == 400
+    assert not Delivery.objects.exists()
+

@@ -1,0 +1,194 @@
+"""A reader on another server follows the blog and reads its posts in their timeline.
+
+The blog runs on pytest-django's live server; the reader is tests/federation/peer.py, a
+Mastodon-like server on 127.0.0.1 that checks every signature it receives on its own.
+Deliveries are sent by the queue, run here as the worker would (`deliver`).
+"""
+
+from datetime import timedelta
+
+import pytest
+
+from delivery.models import Delivery
+from tests.federation.peer import (  # noqa: F401
+    AS_PUBLIC, blog, change_post, deliver, make_peer, peer, publish,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def follow(peer, blog, deliver):
+    answer = peer.follow(blog.handle)
+    assert answer.status == 202, answer.body
+    deliver()
+    return answer.activity
+
+
+def test_following_the_blog_is_answered_with_a_signed_accept(blog, peer, deliver):
+    follow_activity = follow(peer, blog, deliver)
+
+    [accept] = peer.activities("Accept")
+    assert peer.problems() == []
+    assert accept["actor"] == peer.blog_actor["id"]
+    accepted = accept["object"]
+    assert (accepted if isinstance(accepted, str) else accepted["id"]) == follow_activity["id"]
+    # To the follower's own inbox, signed draft-cavage as Mastodon expects first.
+    [received] = peer.received
+    assert (received.path, received.scheme) == ("/users/alice/inbox", "draft-cavage")
+    assert received.headers["content-type"].startswith("application/activity+json")
+
+
+def test_the_blog_is_found_by_webfinger_with_a_key_and_a_shared_inbox(blog, peer):
+    actor = peer.discover(blog.handle)
+
+    assert actor["id"].startswith(blog.url + "/")
+    assert actor["preferredUsername"] == blog.handle.split("@")[0]
+    assert actor["publicKey"]["owner"] == actor["id"]
+    assert "BEGIN PUBLIC KEY" in actor["publicKey"]["publicKeyPem"]
+    for name in ("inbox", "outbox", "followers"):
+        assert actor[name].startswith(blog.url + "/")
+    assert actor["endpoints"]["sharedInbox"].startswith(blog.url + "/")
+
+
+def test_a_published_post_reaches_a_follower_as_a_signed_create_of_an_article(blog, peer, deliver, publish):
+    follow(peer, blog, deliver)
+    peer.clear()
+
+    post = publish(title="Hello, fediverse", body="A post for **every** follower.")
+    deliver()
+
+    [create] = peer.activities("Create")
+    assert peer.problems() == []
+    article = create["object"]
+    assert article["type"] == "Article"
+    assert article["name"] == "Hello, fediverse"
+    assert "<strong>every</strong>" in article["content"]
+    assert article["url"] == blog.url + post.get_absolute_url()
+    # The blog, or the post's author as an actor of the blog's own.
+    assert article["attributedTo"].startswith(blog.url + "/")
+    assert AS_PUBLIC in article["to"] + article.get("cc", [])
+    # FEP-b2b8: a short Note for servers that show only notes, linking to the post.
+    assert article["preview"]["type"] == "Note"
+    assert blog.url + post.get_absolute_url() in article["preview"]["content"]
+    # The article's id is not the page's address, and it answers as ActivityPub; the page
+    # names it for whoever pastes the page's address in their search box.
+    assert article["id"] != article["url"]
+    assert blog.article_id(post) == article["id"]
+    fetched = peer._get_json(article["id"])
+    assert (fetched["id"], fetched["type"]) == (article["id"], "Article")
+    # Delivered to the shared inbox, since the peer offers one.
+    assert [r.path for r in peer.received] == ["/inbox"]
+
+
+def test_editing_a_post_sends_update_and_unpublishing_sends_delete(blog, peer, deliver, publish, change_post):
+    follow(peer, blog, deliver)
+    post = publish(title="First title")
+    deliver()
+    [create] = peer.activities("Create")
+
+    change_post(post, title="A better title")
+    deliver()
+    [update] = peer.activities("Update")
+    assert update["object"]["id"] == create["object"]["id"]
+    assert update["object"]["name"] == "A better title"
+
+    change_post(post, status="draft")
+    deliver()
+    [delete] = peer.activities("Delete")
+    deleted = delete["object"]
+    assert (deleted if isinstance(deleted, str) else deleted["id"]) == create["object"]["id"]
+    assert peer.problems() == []
+    # The unpublished post's article is gone for everyone who asks.
+    assert blog.get(create["object"]["id"], accept="application/activity+json").status in (404, 410)
+
+
+def test_deleting_a_post_sends_delete(blog, peer, deliver, publish, client):
+    follow(peer, blog, deliver)
+    post = publish()
+    deliver()
+    [create] = peer.activities("Create")
+
+    response = client.post(f"/admin/blog/post/{post.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    deliver()
+
+    [delete] = peer.activities("Delete")
+    deleted = delete["object"]
+    assert (deleted if isinstance(deleted, str) else deleted["id"]) == create["object"]["id"]
+    assert peer.problems() == []
+
+
+def test_a_draft_is_sent_to_nobody(blog, peer, deliver, publish):
+    follow(peer, blog, deliver)
+    peer.clear()
+
+    publish(status="draft")
+    deliver()
+
+    assert peer.received == []
+
+
+def test_an_unfollowed_reader_receives_nothing_more(blog, peer, deliver, publish):
+    follow(peer, blog, deliver)
+    answer = peer.unfollow()
+    assert answer.status == 202, answer.body
+    deliver()
+    peer.clear()
+
+    publish()
+    deliver()
+
+    assert peer.received == []
+
+
+def test_every_follower_gets_the_post_once(blog, make_peer, deliver, publish):
+    alice, bob = make_peer("alice", "Alice Peer"), make_peer("bob", "Bob Elsewhere")
+    follow(alice, blog, deliver)
+    follow(bob, blog, deliver)
+
+    publish()
+    deliver()
+
+    assert len(alice.activities("Create")) == 1
+    assert len(bob.activities("Create")) == 1
+    assert alice.problems() == bob.problems() == []
+
+
+def test_a_follower_that_is_down_gets_the_post_when_it_is_back(blog, peer, deliver, publish, clock):
+    follow(peer, blog, deliver)
+    peer.clear()
+    peer.down = True
+
+    post = publish()  # the author's publish succeeds whatever the followers' servers do
+    deliver()
+
+    assert peer.received == []
+    waiting = Delivery.objects.filter(status=Delivery.Status.WAITING, attempts__gte=1)
+    assert waiting.exists(), "the delivery to the down server was not kept for a retry"
+    assert all("503" in delivery.last_error for delivery in waiting)
+    assert blog.page(post)  # the post itself is on the blog
+
+    peer.down = False
+    clock.move(timedelta(minutes=5))
+    deliver()
+
+    [create] = peer.activities("Create")
+    assert create["object"]["url"] == blog.url + post.get_absolute_url()
+    assert peer.problems() == []
+    assert not Delivery.objects.exclude(status=Delivery.Status.SENT).exists()
+
+
+def test_a_server_that_takes_only_rfc9421_gets_it_after_refusing_draft_cavage(blog, peer, deliver, publish):
+    peer.accepts = {"rfc9421"}  # a server that no longer reads draft-cavage signatures
+
+    follow(peer, blog, deliver)
+    publish()
+    deliver()
+
+    # The first try was refused (401); the blog signed again, RFC 9421, and remembered.
+    schemes = [(r.type, r.scheme, bool(r.problem)) for r in peer.received]
+    assert schemes[0] == ("Accept", "draft-cavage", True)
+    assert ("Accept", "rfc9421", False) in schemes
+    assert ("Create", "rfc9421", False) in schemes
+    assert ("Create", "draft-cavage", True) not in schemes
+    assert len(peer.activities("Accept")) == len(peer.activities("Create")) == 1

@@ -1,0 +1,232 @@
+"""A reader replies from their own server; the reply becomes a comment on the post.
+
+It waits for a moderator like a comment from the form, shows in the thread "via the
+fediverse" once approved, follows its author's edits and deletion, and a moderator's
+reply to it reaches its author's server, threaded under their Note.
+"""
+
+import re
+from html import escape
+
+import pytest
+
+from comments.models import Comment
+from tests.comments.conftest import moderator  # noqa: F401
+from tests.federation.peer import blog, deliver, make_peer, peer  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def reply(peer, blog, deliver, in_reply_to, text, **options):
+    if peer.blog_actor is None:
+        peer.blog_actor = peer.discover(blog.handle)
+    answer = peer.reply(in_reply_to, text, **options)
+    assert answer.status == 202, answer.body
+    deliver()
+    return answer.activity
+
+
+def approve(client, moderator, comment):
+    client.force_login(moderator)
+    response = client.post("/comments/moderation/decide/", {"decide": f"approve:{comment.pk}"})
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.APPROVED
+
+
+def test_a_reply_from_the_fediverse_waits_for_a_moderator_with_its_reason(
+    blog, peer, deliver, published_post, client, moderator,
+):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "What a lovely post.")
+
+    comment = Comment.objects.get(remote_id=note["id"])
+    assert comment.post == published_post and comment.parent is None
+    assert comment.origin == Comment.Origin.FEDIVERSE
+    assert comment.status == Comment.Status.PENDING
+    assert comment.held_reason
+    assert (comment.author_name, comment.author_url, comment.author_email) == (
+        "Alice Peer", peer.profile_url, "")
+    assert comment.body.strip() == "What a lovely post."
+    assert "What a lovely post." not in blog.page(published_post)
+
+    client.force_login(moderator)
+    queue = client.get("/comments/moderation/").content.decode()
+    assert "Alice Peer" in queue and "What a lovely post." in queue
+    assert escape(comment.held_reason) in queue
+
+
+def test_an_approved_reply_shows_in_the_thread_via_the_fediverse_without_an_avatar(
+    blog, peer, deliver, published_post, client, moderator,
+):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "What a lovely post.")
+    comment = Comment.objects.get(remote_id=note["id"])
+
+    approve(client, moderator, comment)
+
+    page = blog.page(published_post)
+    item = re.search(rf'<li id="comment-{comment.pk}".*?</article>', page, re.S).group(0)
+    assert "What a lovely post." in item
+    assert "via the fediverse" in item
+    assert f'href="{peer.profile_url}"' in item and "Alice Peer" in item
+    assert peer.avatar_url not in page
+    assert not [path for path, _ in peer.fetched if path.startswith("/avatars/")]
+
+
+def test_remote_html_is_not_kept_as_it_came(blog, peer, deliver, published_post, client, moderator):
+    hostile = ('Nice <script>alert("x")</script><img src=x onerror=alert(1)> '
+               '<a href="javascript:alert(2)">read</a>')
+    note = reply(peer, blog, deliver, blog.article_id(published_post), hostile)
+    comment = Comment.objects.get(remote_id=note["id"])
+    approve(client, moderator, comment)
+
+    page = blog.page(published_post)
+    item = re.search(rf'<li id="comment-{comment.pk}".*?</article>', page, re.S).group(0)
+    assert "Nice" in item
+    for danger in ("<script", "onerror", "javascript:", "<img"):
+        assert danger not in comment.body_html
+        assert danger not in item
+
+
+def test_a_reply_to_a_fediverse_comment_nests_under_it(
+    blog, make_peer, deliver, published_post, client, moderator,
+):
+    alice, bob = make_peer("alice", "Alice Peer"), make_peer("bob", "Bob Elsewhere")
+    first = reply(alice, blog, deliver, blog.article_id(published_post), "First!")
+    parent = Comment.objects.get(remote_id=first["id"])
+    approve(client, moderator, parent)
+
+    answer = reply(bob, blog, deliver, first["id"], "Replying to Alice.")
+
+    child = Comment.objects.get(remote_id=answer["id"])
+    assert (child.parent, child.depth, child.post) == (parent, 1, published_post)
+    assert child.status == Comment.Status.PENDING
+    approve(client, moderator, child)
+    page = blog.page(published_post)
+    assert re.search(
+        rf'<li id="comment-{parent.pk}".*?<ol class="comment-replies"><li id="comment-{child.pk}"', page, re.S
+    ), "Bob's reply is not nested under Alice's comment"
+
+
+def test_an_edit_of_the_reply_reaches_the_comment(blog, peer, deliver, published_post, client, moderator):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "Frist post.")
+    comment = Comment.objects.get(remote_id=note["id"])
+    approve(client, moderator, comment)
+
+    answer = peer.edit_reply(note, "First post, spelled right.")
+    assert answer.status == 202, answer.body
+    deliver()
+
+    comment.refresh_from_db()
+    assert comment.body.strip() == "First post, spelled right."
+    assert comment.edited_at is not None
+    page = blog.page(published_post)
+    assert "Frist post." not in page
+    if comment.status == Comment.Status.APPROVED:
+        assert "First post, spelled right." in page
+
+
+def test_a_deletion_of_the_reply_takes_the_comment_away(blog, peer, deliver, published_post, client, moderator):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "Soon to be gone.")
+    approve(client, moderator, Comment.objects.get(remote_id=note["id"]))
+    assert "Soon to be gone." in blog.page(published_post)
+
+    answer = peer.delete_reply(note)
+    assert answer.status == 202, answer.body
+    deliver()
+
+    assert "Soon to be gone." not in blog.page(published_post)
+    assert not Comment.objects.filter(remote_id=note["id"], status=Comment.Status.APPROVED).exists()
+
+
+def test_only_its_author_may_edit_or_delete_a_reply(blog, make_peer, deliver, published_post, client, moderator):
+    alice, mallory = make_peer("alice", "Alice Peer"), make_peer("mallory", "Mallory")
+    note = reply(alice, blog, deliver, blog.article_id(published_post), "Alice's own words.")
+    comment = Comment.objects.get(remote_id=note["id"])
+    approve(client, moderator, comment)
+    mallory.blog_actor = mallory.discover(blog.handle)
+
+    forged = {**note, "attributedTo": mallory.actor_id, "content": "<p>Words put in Alice's mouth.</p>"}
+    update = mallory.post(mallory.blog_shared_inbox, {
+        "id": f"{mallory.actor_id}#updates/1", "type": "Update", "actor": mallory.actor_id, "object": forged,
+    })
+    delete = mallory.post(mallory.blog_shared_inbox, {
+        "id": f"{mallory.actor_id}#deletes/1", "type": "Delete", "actor": mallory.actor_id,
+        "object": {"id": note["id"], "type": "Tombstone"},
+    })
+    deliver()
+
+    assert update.status < 500 and delete.status < 500
+    comment.refresh_from_db()
+    assert (comment.body.strip(), comment.status) == ("Alice's own words.", Comment.Status.APPROVED)
+    page = blog.page(published_post)
+    assert "own words." in page and "put in Alice" not in page
+
+
+def test_a_moderators_reply_reaches_the_reader_threaded_under_their_note(
+    blog, peer, deliver, published_post, client, moderator,
+):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "Is there a part two?")
+    comment = Comment.objects.get(remote_id=note["id"])
+    peer.clear()
+
+    client.force_login(moderator)
+    response = client.post(f"/comments/moderation/{comment.pk}/reply/", {"body": "Yes, next **week**."})
+    assert response.status_code == 302
+    deliver()
+
+    [create] = peer.activities("Create")
+    assert peer.problems() == []
+    answer = create["object"]
+    assert answer["type"] == "Note"
+    assert answer["inReplyTo"] == note["id"]
+    assert "<strong>week</strong>" in answer["content"]
+    assert peer.actor_id in answer.get("to", []) + answer.get("cc", [])
+    assert {"type": "Mention", "href": peer.actor_id} in [
+        {key: tag.get(key) for key in ("type", "href")} for tag in answer.get("tag", [])
+    ]
+    # The reply's Note answers as ActivityPub at its id, on the blog.
+    assert answer["id"].startswith(blog.url + "/")
+    assert peer._get_json(answer["id"])["inReplyTo"] == note["id"]
+
+
+def test_a_reply_signed_rfc9421_is_taken_like_any_other(blog, peer, deliver, published_post):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "Signed the new way.", scheme="rfc9421")
+
+    comment = Comment.objects.get(remote_id=note["id"])
+    assert comment.origin == Comment.Origin.FEDIVERSE
+
+
+def test_a_note_that_answers_nothing_of_ours_is_not_a_comment(blog, peer, deliver, published_post):
+    note = reply(peer, blog, deliver, "https://elsewhere.example/notes/1", "Talking about something else.")
+
+    assert not Comment.objects.filter(remote_id=note["id"]).exists()
+
+
+def test_the_same_reply_delivered_twice_is_one_comment(blog, peer, deliver, published_post):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "Said once.")
+    again = peer.post(peer.blog_shared_inbox, peer._create_like("Create", note))
+    deliver()
+
+    assert again.status < 500
+    assert Comment.objects.filter(remote_id=note["id"]).count() == 1
+
+
+def test_a_like_and_a_boost_are_counted_on_the_post_and_undone(blog, peer, deliver, published_post):
+    from federation.models import Reaction
+
+    peer.blog_actor = peer.discover(blog.handle)
+    article = blog.article_id(published_post)
+
+    like, boost = peer.like(article), peer.announce(article)
+    again = peer.like(article)
+    deliver()
+    assert (like.status, boost.status) == (202, 202) and again.status < 500
+    assert Reaction.objects.counts_for(published_post) == {"like": 1, "announce": 1}
+
+    assert peer.undo(like.activity).status == 202
+    deliver()
+    assert Reaction.objects.counts_for(published_post) == {"like": 0, "announce": 1}
+
+    assert peer.undo(boost.activity).status == 202
+    deliver()
+    assert Reaction.objects.counts_for(published_post) == {"like": 0, "announce": 0}
