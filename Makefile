@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 SITE_URL ?= http://127.0.0.1:$(PORT)
 DEV := DJANGO_DEBUG=1 SITE_URL=$(SITE_URL)
 
-.PHONY: help install browser-deps screenshots run worker test test-fast migrate seed check-deploy clean serve check-prod system-tools bench bench-big fuzz
+.PHONY: help install browser-deps screenshots run worker test test-fast migrate seed check-deploy clean serve check-prod system-tools bench bench-big fuzz federation-check
 
 help:
 	@echo "make run    - install, migrate, load the seed post, serve at http://127.0.0.1:$(PORT)/"
@@ -17,6 +17,7 @@ help:
 	@echo "make check-prod - the system scripts (two instances, concurrency, load, faults); a summary"
 	@echo "make fuzz   - the fuzz suite's long run (FUZZ_SECONDS, default 1500); prints the inputs tried per target"
 	@echo "make bench  - post pages beside the peer (django-comments-xtd) and the floor, the spam filter (docs/PERFORMANCE.md)"
+	@echo "make federation-check - the blog's actor checked by fediverse-pasture (docs/FEDERATION.md)"
 	@echo "make bench-big - 100,000 posts and 1,000,000 comments on PostgreSQL: page times and query plans"
 
 # The virtualenv is rebuilt only when requirements.txt changes.
@@ -120,5 +121,18 @@ bench-big: install
 	  || DATABASE_URL=$(BIG_DATABASE_URL) $(DEV) $(MANAGE) generate_content --posts 100000 --comments 1000000
 	DATABASE_URL=$(BIG_DATABASE_URL) $(BIN)/python bench/big.py
 
+# An interoperability check, never part of `make test` or CI: fediverse-pasture (from
+# PyPI, in a virtualenv of its own so its dependencies never meet the app's pins) checks
+# the blog's actor, WebFinger and inbox on loopback (docs/FEDERATION.md).
+FEDERATION_VENV ?= .venv-federation
+
+$(FEDERATION_VENV)/.installed: scripts/federation-check-requirements.txt
+	test -x $(FEDERATION_VENV)/bin/python || $(PYTHON) -m venv $(FEDERATION_VENV)
+	$(FEDERATION_VENV)/bin/python -m pip install --disable-pip-version-check -q -r scripts/federation-check-requirements.txt
+	touch $@
+
+federation-check: install $(FEDERATION_VENV)/.installed
+	PASTURE_PYTHON=$(FEDERATION_VENV)/bin/python $(BIN)/python scripts/federation_check.py
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache node_modules test-artifacts
+	rm -rf $(VENV) $(FEDERATION_VENV) staticfiles .pytest_cache node_modules test-artifacts
