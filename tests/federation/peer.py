@@ -825,9 +825,11 @@ def change_post(client, author):
     def run(post, **fields):
         client.force_login(author)
         local = timezone.localtime(post.published_at)
-        form = post_form(title=post.title, slug=post.slug, body=post.body,
-                         status=post.status, published_at_0=local.strftime("%Y-%m-%d"),
-                         published_at_1=local.strftime("%H:%M:%S"), **fields)
+        form = post_form(**{
+            "title": post.title, "slug": post.slug, "body": post.body, "status": post.status,
+            "published_at_0": local.strftime("%Y-%m-%d"), "published_at_1": local.strftime("%H:%M:%S"),
+            **fields,
+        })
         response = client.post(f"/admin/blog/post/{post.pk}/change/", form)
         assert response.status_code == 302, response.content.decode()[:2000]
         post.refresh_from_db()

@@ -28,22 +28,32 @@ def known(blog, peer):
     return peer
 
 
-def nothing_reaches(peer, deliver, publish):
-    deliver()
-    publish()
-    deliver()
-    return peer.received == []
+@pytest.fixture
+def nothing_reaches(blog, make_peer, deliver, publish):
+    """nothing_reaches(peer): after a post is published, `peer` has been sent nothing,
+    while a reader who did follow (Bob) has been sent the post."""
+
+    def check(peer):
+        bob = make_peer("bob", "Bob Elsewhere")
+        assert bob.follow(blog.handle).status == 202
+        deliver()
+        publish()
+        deliver()
+        assert len(bob.activities("Create")) == 1, "the control follower did not get the post"
+        return peer.received == []
+
+    return check
 
 
 @pytest.mark.parametrize("flaw, scheme", [(flaw, "draft-cavage") for flaw in FLAWS] + [
     (flaw, "rfc9421") for flaw in FLAWS if flaw != "unsigned"
 ])
-def test_a_forged_follow_is_refused_and_follows_nothing(known, deliver, publish, flaw, scheme):
+def test_a_forged_follow_is_refused_and_follows_nothing(known, nothing_reaches, flaw, scheme):
     answer = known.post(known.blog_actor["inbox"], follow_activity(known), flaw=flaw, scheme=scheme)
 
     assert answer.status == 401
     assert not Delivery.objects.exists()
-    assert nothing_reaches(known, deliver, publish)
+    assert nothing_reaches(known)
 
 
 @pytest.mark.parametrize("flaw", FLAWS)
@@ -62,25 +72,25 @@ def test_a_forged_reply_is_refused_and_stores_nothing(known, deliver, published_
     assert not Comment.objects.exists()
 
 
-def test_a_follow_signed_with_another_actors_key_is_refused(known, make_peer, deliver, publish):
+def test_a_follow_signed_with_another_actors_key_is_refused(known, make_peer, nothing_reaches):
     mallory = make_peer("mallory", "Mallory")
 
     # Mallory signs, correctly, with her own key, an activity that says Alice follows.
     answer = known.post(known.blog_actor["inbox"], follow_activity(known), key=mallory.key, key_id=mallory.key_id)
 
     assert answer.status == 401
-    assert nothing_reaches(known, deliver, publish)
+    assert nothing_reaches(known)
     assert mallory.received == []
 
 
-def test_a_key_id_pointing_at_a_key_the_actor_does_not_have_is_refused(known, deliver, publish, make_peer):
+def test_a_key_id_pointing_at_a_key_the_actor_does_not_have_is_refused(known, make_peer, nothing_reaches):
     mallory = make_peer("mallory", "Mallory")
 
     # Alice's key id, Mallory's private key: the key fetched from Alice's actor differs.
     answer = known.post(known.blog_actor["inbox"], follow_activity(known), key=mallory.key)
 
     assert answer.status == 401
-    assert nothing_reaches(known, deliver, publish)
+    assert nothing_reaches(known)
 
 
 def test_a_forged_like_counts_nothing(known, blog, published_post):

@@ -126,19 +126,25 @@ def test_a_draft_is_sent_to_nobody(blog, peer, deliver, publish):
     deliver()
 
     assert peer.received == []
+    publish(slug="now-published")  # while a published post does reach the follower
+    deliver()
+    assert len(peer.activities("Create")) == 1
 
 
-def test_an_unfollowed_reader_receives_nothing_more(blog, peer, deliver, publish):
-    follow(peer, blog, deliver)
-    answer = peer.unfollow()
+def test_an_unfollowed_reader_receives_nothing_more(blog, make_peer, deliver, publish):
+    alice, bob = make_peer("alice", "Alice Peer"), make_peer("bob", "Bob Elsewhere")
+    follow(alice, blog, deliver)
+    follow(bob, blog, deliver)
+    answer = alice.unfollow()
     assert answer.status == 202, answer.body
     deliver()
-    peer.clear()
+    alice.clear()
 
     publish()
     deliver()
 
-    assert peer.received == []
+    assert alice.received == []
+    assert len(bob.activities("Create")) == 1  # Bob, still following, gets it
 
 
 def test_every_follower_gets_the_post_once(blog, make_peer, deliver, publish):

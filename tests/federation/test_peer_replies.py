@@ -198,8 +198,10 @@ def test_a_reply_signed_rfc9421_is_taken_like_any_other(blog, peer, deliver, pub
 
 def test_a_note_that_answers_nothing_of_ours_is_not_a_comment(blog, peer, deliver, published_post):
     note = reply(peer, blog, deliver, "https://elsewhere.example/notes/1", "Talking about something else.")
+    ours = reply(peer, blog, deliver, blog.article_id(published_post), "Talking about the post.")
 
     assert not Comment.objects.filter(remote_id=note["id"]).exists()
+    assert Comment.objects.filter(remote_id=ours["id"]).exists()
 
 
 def test_the_same_reply_delivered_twice_is_one_comment(blog, peer, deliver, published_post):
