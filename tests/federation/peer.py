@@ -201,6 +201,10 @@ class FakeInstance:
         self.down = False
         # Which signature schemes the inboxes accept (Mastodon before 4.4: draft-cavage only).
         self.accepts = {"draft-cavage", "rfc9421"}
+        # secure_mode: the actor and its Notes answer only signed GETs, as Mastodon's
+        # AUTHORIZED_FETCH does; `signed_fetches` lists the key ids that signed them.
+        self.secure_mode = False
+        self.signed_fetches = []
         self.following = None  # the Follow sent by follow(), until unfollow()
         self.blog_actor = None
         self._blog_keys = {}
@@ -285,6 +289,11 @@ class FakeInstance:
                              "href": peer.profile_url},
                         ],
                     }, "application/jrd+json")
+                if peer.secure_mode and parts.path.startswith(f"/users/{peer.username}"):
+                    # Mastodon's secure mode (AUTHORIZED_FETCH): who asks must sign.
+                    problem = peer._check_fetch(self.path, self.headers)
+                    if problem:
+                        return self.answer(401, problem.encode())
                 if parts.path == f"/users/{peer.username}":
                     return self.answer(200, peer.actor_document(), ACTIVITY_JSON)
                 if parts.path == f"/@{peer.username}":
@@ -314,6 +323,19 @@ class FakeInstance:
                 pass
 
         return Handler
+
+    def _check_fetch(self, path, raw_headers):
+        """Why a GET may not see the actor in secure mode, or "" if it is signed well."""
+        headers = {name.lower(): value for name, value in raw_headers.items()}
+        if "signature" not in headers:
+            return "Request not signed (secure mode)."
+        try:
+            key_id = self._verify_cavage("GET", path, headers, b"")
+        except SignatureProblem as problem:
+            return str(problem)
+        with self._lock:
+            self.signed_fetches.append(key_id)
+        return ""
 
     def _receive(self, method, path, raw_headers, body):
         headers = {}
@@ -403,7 +425,8 @@ class FakeInstance:
         if params.get("algorithm", "hs2019") not in ("rsa-sha256", "hs2019"):
             raise SignatureProblem(f"Unexpected algorithm {params['algorithm']!r}.")
         signed = params.get("headers", "date").lower().split()
-        for required in ("(request-target)", "host", "date", "digest"):
+        needed = ("(request-target)", "host", "date", "digest") if method == "POST" else ("(request-target)", "host", "date")
+        for required in needed:
             if required not in signed:
                 raise SignatureProblem(f"{required} is not signed (signed: {' '.join(signed)}).")
         lines = []
@@ -420,6 +443,9 @@ class FakeInstance:
             self._check_date(parsedate_to_datetime(headers["date"]))
         except (TypeError, ValueError):
             raise SignatureProblem(f"Unreadable Date {headers['date']!r}.") from None
+        if method != "POST":
+            self._check(params["keyId"], base64.b64decode(params["signature"]), "\n".join(lines))
+            return params["keyId"]
         algorithm, _, digest = headers["digest"].partition("=")
         if algorithm.strip().upper() != "SHA-256" or digest != b64(hashlib.sha256(body).digest()):
             raise SignatureProblem("The Digest does not match the body.")
@@ -564,6 +590,22 @@ class FakeInstance:
             connection.request("POST", target, body=body, headers=headers)
             response = connection.getresponse()
             return Answer(response.status, dict(response.getheaders()), response.read(), activity)
+        finally:
+            connection.close()
+
+    def signed_get(self, url):
+        """GET `url` signed draft-cavage, `(request-target) host date`, as Mastodon fetches."""
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {"Host": parts.netloc, "Date": http_date(), "Accept": ACTIVITY_JSON}
+        text = f"(request-target): get {target}\nhost: {headers['Host']}\ndate: {headers['Date']}"
+        headers["Signature"] = (f'keyId="{self.key_id}",algorithm="rsa-sha256",headers="(request-target) host date",'
+                                f'signature="{b64(rsa_sign(self.key, text.encode()))}"')
+        connection = http.client.HTTPConnection(parts.netloc, timeout=10)
+        try:
+            connection.request("GET", target, headers=headers)
+            response = connection.getresponse()
+            return Answer(response.status, dict(response.getheaders()), response.read())
         finally:
             connection.close()
 

@@ -6,7 +6,7 @@ so the peer's own checking is specified here first, with nothing of the blog inv
 
 import pytest
 
-from tests.federation.peer import FakeInstance
+from tests.federation.peer import FakeInstance, SignatureProblem
 
 
 @pytest.fixture
@@ -100,3 +100,13 @@ def test_webfinger_names_the_actor_and_the_actor_its_key(alice, bob):
     assert actor["publicKey"]["owner"] == bob.actor_id
     assert actor["endpoints"]["sharedInbox"] == bob.shared_inbox
     assert actor["icon"]["url"] == bob.avatar_url
+
+
+
+def test_in_secure_mode_the_actor_answers_only_signed_fetches(alice, bob):
+    bob.secure_mode = True
+
+    with pytest.raises(SignatureProblem, match="answered 401"):
+        alice._get_json(bob.actor_id)
+    assert alice.signed_get(bob.actor_id).status == 200
+    assert bob.signed_fetches == [alice.key_id]

@@ -198,3 +198,16 @@ def test_a_server_that_takes_only_rfc9421_gets_it_after_refusing_draft_cavage(bl
     assert ("Create", "rfc9421", False) in schemes
     assert ("Create", "draft-cavage", True) not in schemes
     assert len(peer.activities("Accept")) == len(peer.activities("Create")) == 1
+
+
+def test_a_reader_on_a_server_in_secure_mode_can_follow(blog, peer, deliver, publish):
+    peer.secure_mode = True  # Mastodon's AUTHORIZED_FETCH: unsigned fetches of the actor get 401
+
+    follow(peer, blog, deliver)
+    publish()
+    deliver()
+
+    # The blog signed its fetch of the follower's key, so the follow was taken.
+    assert peer.signed_fetches and set(peer.signed_fetches) <= {peer.blog_actor["publicKey"]["id"]}
+    assert len(peer.activities("Accept")) == len(peer.activities("Create")) == 1
+    assert peer.problems() == []
