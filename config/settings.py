@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "delivery",
+    "federation",
 ]
 
 MIDDLEWARE = [
@@ -369,6 +370,22 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# ActivityPub (federation/, docs/FEDERATION.md): the blog is the actor
+# @ACTIVITYPUB_BLOG_USERNAME@<host of SITE_URL>. Off: every ActivityPub endpoint answers
+# 404 and nothing is sent.
+ACTIVITYPUB_ENABLED = env_bool("ACTIVITYPUB_ENABLED", True)
+ACTIVITYPUB_BLOG_USERNAME = os.environ.get("ACTIVITYPUB_BLOG_USERNAME", "blog").strip() or "blog"
+# Inbox bodies past this are refused (413) before they are read or parsed; Mastodon's own
+# activities are a few kilobytes.
+ACTIVITYPUB_INBOX_MAX_BYTES = env_int("ACTIVITYPUB_INBOX_MAX_BYTES", 128 * 1024)
+# How far a signature's Date (or RFC 9421 `created`) may be from our clock, in seconds:
+# Mastodon's own margin. Replays inside it are caught by the activity id (federation/inbox.py).
+ACTIVITYPUB_SIGNATURE_MAX_SKEW = env_int("ACTIVITYPUB_SIGNATURE_MAX_SKEW", 3600)
+# Fetching a remote actor or key: a short deadline, since an inbox request waits for it.
+ACTIVITYPUB_FETCH_TIMEOUT_SECONDS = env_int("ACTIVITYPUB_FETCH_TIMEOUT_SECONDS", 10)
+# Activities one instance may send to our inboxes: "count/period" (s, m or h), then 429.
+ACTIVITYPUB_INBOX_RATE = os.environ.get("ACTIVITYPUB_INBOX_RATE", "300/5m")
 
 # Rate limits per client address (blog/ratelimit.py): "count/period", period in s, m or h.
 RATE_LIMITS = {

@@ -5,8 +5,10 @@ address here fails the test until someone says whether it is public.
 """
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -32,6 +34,11 @@ NOT_PUBLIC = {
     "blog:post-preview": "drafts, staff only",
     "blog:shared-preview": "a draft behind a secret link, never cached",
     None: "media files, served by the web server in production",
+    "federation:actor": "ActivityPub JSON for servers; a browser is redirected to the home page",
+    "federation:article": "ActivityPub JSON for servers; a browser is redirected to the post",
+    "federation:note": "ActivityPub JSON for servers; a browser is redirected to the comment",
+    "federation:inbox": "ActivityPub inbox, signed POSTs only",
+    "federation:shared-inbox": "ActivityPub inbox, signed POSTs only",
 }
 
 
@@ -85,6 +92,11 @@ def site(make_post, make_page):
         "comments:post-feed-rss": [f"/comments/feed/post/{post.pk}/rss/"],
         "comments:post-feed-atom": [f"/comments/feed/post/{post.pk}/atom/"],
         "pages:page-detail": ["/about/"],
+        "federation:webfinger": [f"/.well-known/webfinger?resource=acct:blog@{urlsplit(settings.SITE_URL).netloc}"],
+        "federation:nodeinfo-links": ["/.well-known/nodeinfo"],
+        "federation:nodeinfo": ["/nodeinfo/2.1"],
+        "federation:outbox": ["/ap/actors/blog/outbox"],
+        "federation:followers": ["/ap/actors/blog/followers"],
         "not found": ["/no/such/address/", "/tags/no-such-tag/"],
     }
 

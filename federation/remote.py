@@ -1,0 +1,141 @@
+"""Remote actors: fetched through delivery/http.py (public addresses only, size-capped,
+a short deadline), kept in RemoteActor, and fetched again when their key seems to have
+changed.
+
+Our GETs are signed with the blog's key, since servers in "authorized fetch" mode (a
+Mastodon option) answer only signed requests.
+"""
+
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from delivery import http
+from federation import documents, signatures
+from federation.models import URL_MAX_LENGTH, LocalActor, RemoteActor, host_of
+
+ACTOR_MAX_BYTES = 256 * 1024
+JSON_TYPES = ["application/activity+json", "application/ld+json", "application/json"]
+# A key found wrong is fetched again at most this often per actor, so forged signatures
+# naming a real actor cannot make us fetch it on every request.
+REFETCH_INTERVAL = timedelta(minutes=5)
+ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
+
+
+class RemoteError(Exception):
+    """A remote document could not be fetched or does not say what it must."""
+
+
+def fetch_json(url):
+    """The JSON object at `url` (an ActivityPub document), or RemoteError."""
+    blog = LocalActor.blog()
+
+    def signed(final_url):
+        return signatures.sign_cavage(
+            method="GET", url=final_url, body=b"",
+            key_id=documents.key_id(blog.username), private_key_pem=blog.private_key_pem,
+        )
+
+    try:
+        fetched = http.fetch(
+            url, max_bytes=ACTOR_MAX_BYTES, content_types=JSON_TYPES, headers=signed,
+            timeout=settings.ACTIVITYPUB_FETCH_TIMEOUT_SECONDS,
+        )
+    except (http.Refused, http.Unavailable) as error:
+        raise RemoteError(str(error)) from None
+    try:
+        document = json.loads(fetched.content)
+    except (ValueError, UnicodeDecodeError):
+        raise RemoteError(f"{url} is not JSON.") from None
+    if not isinstance(document, dict):
+        raise RemoteError(f"{url} is not a JSON object.")
+    # A document speaks for its own origin only: after redirects, its id must be there.
+    if host_of(str(document.get("id", ""))) != host_of(fetched.url):
+        raise RemoteError(f"{url} gives an id on another host than its own.")
+    return document
+
+
+def actor_for_key(key_id, *, refresh=False):
+    """The actor that owns `key_id`, from our cache unless `refresh`; RemoteError if none."""
+    if not refresh:
+        cached = RemoteActor.objects.filter(key_id=key_id).first()
+        if cached is not None:
+            return cached
+    url = key_id.split("#", 1)[0]
+    document = fetch_json(url)
+    if document.get("type") not in ACTOR_TYPES:
+        # A key document of its own ({id, owner, publicKeyPem}): its owner is the actor.
+        owner = document.get("owner")
+        if not isinstance(owner, str) or host_of(owner) != host_of(key_id):
+            raise RemoteError(f"{key_id} names no actor on its own host.")
+        document = fetch_json(owner)
+    actor = store(document)
+    if actor.key_id != key_id:
+        raise RemoteError(f"{actor.uri} does not publish the key {key_id}.")
+    return actor
+
+
+def may_refetch(actor):
+    return actor.fetched_at <= timezone.now() - REFETCH_INTERVAL
+
+
+def actor(uri, *, refresh=False):
+    """The actor whose id is `uri`, from our cache unless `refresh`."""
+    if not refresh:
+        cached = RemoteActor.objects.filter(uri=uri).first()
+        if cached is not None:
+            return cached
+    return store(fetch_json(uri))
+
+
+def _url(value):
+    """An http(s) URL from a JSON value that should hold one (a link object's href too)."""
+    if isinstance(value, dict):
+        value = value.get("href")
+    if isinstance(value, list):
+        value = next((v for v in (_url(item) for item in value) if v), "")
+    if not isinstance(value, str) or len(value) > URL_MAX_LENGTH:
+        return ""
+    return value if value.lower().startswith(("http://", "https://")) and host_of(value) else ""
+
+
+def store(document):
+    """Keep what an actor document says about itself; RemoteError if it is no actor."""
+    uri = _url(document.get("id"))
+    if not uri or document.get("type") not in ACTOR_TYPES:
+        raise RemoteError("The document is not an actor.")
+    key = document.get("publicKey")
+    if isinstance(key, list):
+        key = next((k for k in key if isinstance(k, dict)), None)
+    if not isinstance(key, dict) or not isinstance(key.get("publicKeyPem"), str):
+        raise RemoteError(f"{uri} publishes no public key.")
+    key_id = _url(key.get("id"))
+    if not key_id or host_of(key_id) != host_of(uri) or key.get("owner", uri) != uri:
+        raise RemoteError(f"{uri} publishes a key that is not its own.")
+    try:
+        signatures.load_public_key(key["publicKeyPem"])
+    except signatures.BadSignature:
+        raise RemoteError(f"{uri} publishes a key that cannot be read.") from None
+    inbox = _url(document.get("inbox"))
+    if not inbox:
+        raise RemoteError(f"{uri} has no inbox.")
+    endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
+    values = {
+        "domain": host_of(uri),
+        "inbox": inbox,
+        "shared_inbox": _url(endpoints.get("sharedInbox")),
+        "key_id": key_id,
+        "public_key_pem": key["publicKeyPem"][:10000],
+        "name": _text(document.get("name"), 200),
+        "username": _text(document.get("preferredUsername"), 200),
+        "profile_url": _url(document.get("url")) or uri,
+        "fetched_at": timezone.now(),
+    }
+    actor, _ = RemoteActor.objects.update_or_create(uri=uri, defaults=values)
+    return actor
+
+
+def _text(value, limit):
+    return value.strip()[:limit] if isinstance(value, str) else ""

@@ -1,0 +1,273 @@
+"""What the inbox accepts: signed activities only, each refusal with its status."""
+
+import json
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+from email.utils import format_datetime
+
+import pytest
+
+from delivery.models import Delivery
+from federation import signatures
+from federation.models import Block, Follower, LocalActor, ReceivedActivity, RemoteActor
+from tests.federation.fediverse import fediverse, private_pem, public_pem, rsa_key  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+BLOG = "http://testserver/ap/actors/blog"
+
+
+@pytest.fixture
+def alice(fediverse):  # noqa: F811
+    return fediverse.account("alice")
+
+
+def follow(account):
+    return account.activity("Follow", BLOG)
+
+
+def test_a_follow_signed_as_mastodon_signs_is_accepted_and_answered(client, alice, send_queued):
+    activity = follow(alice)
+    response = alice.post(client, activity)
+
+    assert response.status_code == 202
+    follower = Follower.objects.get()
+    assert follower.actor.uri == alice.uri and follower.follow_id == activity["id"]
+    [delivery] = Delivery.objects.filter(channel="activitypub")
+    assert delivery.recipient == alice.inbox
+
+    assert send_queued() == ["sent"]
+    [(path, headers, body)] = alice.server.posted
+    assert path == "/users/alice/inbox"
+    accept = json.loads(body)
+    assert accept["type"] == "Accept" and accept["actor"] == BLOG
+    assert accept["object"]["id"] == activity["id"]
+    assert headers["Content-Type"] == "application/activity+json"
+    # Signed with the blog's key, as the remote server will check it.
+    request = signatures.Request(
+        method="POST", url=alice.inbox, body=body,
+        headers={name.lower(): value for name, value in headers.items()},
+    )
+    assert signatures.verify(request, LocalActor.blog().public_key_pem) == "cavage"
+    assert 'keyId="http://testserver/ap/actors/blog#main-key"' in headers["Signature"]
+
+
+def test_a_follow_to_the_actors_own_inbox_is_accepted_too(client, alice):
+    response = alice.post(client, follow(alice), path="/ap/actors/blog/inbox")
+
+    assert response.status_code == 202 and Follower.objects.count() == 1
+
+
+def test_an_rfc9421_signature_is_accepted(client, alice):
+    response = alice.post(client, follow(alice), signing="rfc9421")
+
+    assert response.status_code == 202, response.content
+    assert Follower.objects.count() == 1
+
+
+def test_undo_of_a_follow_removes_the_follower(client, alice):
+    activity = follow(alice)
+    alice.post(client, activity)
+
+    response = alice.post(client, alice.activity("Undo", activity))
+
+    assert response.status_code == 202
+    assert not Follower.objects.exists()
+
+
+def test_undo_naming_the_follow_by_its_id_alone_works_too(client, alice):
+    activity = follow(alice)
+    alice.post(client, activity)
+
+    assert alice.post(client, alice.activity("Undo", activity["id"])).status_code == 202
+    assert not Follower.objects.exists()
+
+
+def test_an_unsigned_activity_is_refused(client, alice):
+    response = alice.post(client, follow(alice), signing=None)
+
+    assert response.status_code == 401
+    assert not Follower.objects.exists()
+
+
+def test_a_signature_by_another_key_is_refused(client, alice, fediverse):  # noqa: F811
+    mallory_key = fediverse.account("mallory").key
+    response = alice.post(client, follow(alice), key=mallory_key)
+
+    assert response.status_code == 401 and not Follower.objects.exists()
+
+
+def test_a_stale_date_is_refused(client, alice):
+    old = format_datetime(datetime.now(dt_timezone.utc) - timedelta(hours=2), usegmt=True)
+
+    response = alice.post(client, follow(alice), date=old)
+
+    assert response.status_code == 401
+    assert "Date" in response.json()["error"]
+
+
+def test_a_date_in_the_future_beyond_the_skew_is_refused(client, alice):
+    ahead = format_datetime(datetime.now(dt_timezone.utc) + timedelta(hours=2), usegmt=True)
+    assert alice.post(client, follow(alice), date=ahead).status_code == 401
+
+
+def test_a_digest_that_does_not_match_the_body_is_refused(client, alice):
+    response = alice.post(client, follow(alice), digest="SHA-256=" + "A" * 43 + "=")
+
+    assert response.status_code == 401
+    assert "Digest" in response.json()["error"]
+
+
+def test_a_signature_that_leaves_the_digest_uncovered_is_refused(client, alice):
+    response = alice.post(client, follow(alice), covered="(request-target) host date")
+
+    assert response.status_code == 401 and not Follower.objects.exists()
+
+
+def test_a_body_changed_after_signing_is_refused(client, alice):
+    activity = follow(alice)
+    headers = alice.cavage_headers(json.dumps(activity).encode())
+    activity["object"] = "http://testserver/ap/actors/other"
+    response = client.generic("POST", "/ap/inbox", json.dumps(activity).encode(),
+                              content_type="application/activity+json", **headers)
+
+    assert response.status_code == 401
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client, alice, settings):
+    settings.ACTIVITYPUB_INBOX_MAX_BYTES = 1000
+    activity = follow(alice)
+    activity["padding"] = "x" * 2000
+
+    response = alice.post(client, activity)
+
+    assert response.status_code == 413
+    assert not RemoteActor.objects.exists()  # no key was fetched for it
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"Follow"', b"\xff\xfe",
+                                  b'{"type": "Follow", "actor": "x"}', b'{"id": 5, "type": "Follow"}'])
+def test_what_is_not_an_activity_is_a_bad_request(client, alice, body):
+    response = alice.post(client, body)
+
+    assert response.status_code == 400
+    assert response.json()["error"]
+
+
+def test_an_activity_of_a_type_we_do_not_act_on_is_accepted_and_ignored(client, alice):
+    response = alice.post(client, alice.activity("Flag", BLOG))
+
+    assert response.status_code == 202
+    assert b"ignored" in response.content
+
+
+def test_a_follow_of_someone_else_is_a_bad_request(client, alice):
+    response = alice.post(client, alice.activity("Follow", "http://testserver/ap/actors/nobody"))
+
+    assert response.status_code == 400 and not Follower.objects.exists()
+
+
+def test_the_signer_must_be_the_activitys_actor(client, alice, fediverse):  # noqa: F811
+    bob = fediverse.account("bob")
+    activity = bob.activity("Follow", BLOG)
+
+    response = alice.post(client, activity)
+
+    assert response.status_code == 401 and not Follower.objects.exists()
+
+
+def test_a_blocked_instance_is_refused_before_anything_is_fetched(client, alice):
+    Block.objects.create(kind=Block.Kind.INSTANCE, value="127.0.0.1")
+
+    response = alice.post(client, follow(alice))
+
+    assert response.status_code == 403
+    assert alice.server.hits == [] and not Follower.objects.exists()
+
+
+def test_a_blocked_actor_is_refused(client, alice):
+    Block.objects.create(kind=Block.Kind.ACTOR, value=alice.uri)
+
+    assert alice.post(client, follow(alice)).status_code == 403
+
+
+def test_a_replayed_activity_is_not_applied_twice(client, alice):
+    activity = follow(alice)
+    assert alice.post(client, activity).status_code == 202
+    Follower.objects.all().delete()
+
+    response = alice.post(client, activity)
+
+    assert response.status_code == 202 and response.content == b"already received"
+    assert not Follower.objects.exists()
+    assert ReceivedActivity.objects.count() == 1
+
+
+def test_an_instance_past_its_rate_is_told_to_wait(client, alice, settings):
+    settings.ACTIVITYPUB_INBOX_RATE = "2/1m"
+    assert alice.post(client, alice.activity("Flag", BLOG)).status_code == 202
+    assert alice.post(client, alice.activity("Flag", BLOG)).status_code == 202
+
+    response = alice.post(client, alice.activity("Flag", BLOG))
+
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_the_key_is_fetched_once_and_then_kept(client, alice):
+    alice.post(client, alice.activity("Flag", BLOG))
+    alice.post(client, alice.activity("Flag", BLOG))
+
+    assert alice.server.hits.count("/users/alice") == 1
+
+
+def test_a_rotated_key_is_fetched_again_before_refusing(client, alice):
+    alice.post(client, alice.activity("Flag", BLOG))
+    RemoteActor.objects.update(fetched_at=datetime.now(dt_timezone.utc) - timedelta(hours=1))
+    alice.rotate_key()
+
+    response = alice.post(client, follow(alice))
+
+    assert response.status_code == 202
+    assert alice.server.hits.count("/users/alice") == 2
+
+
+def test_a_key_that_cannot_be_fetched_is_refused(client, alice):
+    del alice.server.routes["/users/alice"]
+
+    assert alice.post(client, follow(alice)).status_code == 401
+
+
+def test_keys_on_private_addresses_are_never_fetched(client, alice, settings):
+    settings.FETCH_ALLOW_LOOPBACK = False
+
+    response = alice.post(client, follow(alice))
+
+    assert response.status_code == 401
+    assert alice.server.hits == []
+
+
+def test_only_post_is_allowed(client):
+    assert client.get("/ap/inbox").status_code == 405
+
+
+def test_a_key_document_of_another_host_is_not_believed(client, alice, fediverse):  # noqa: F811
+    document = alice.document()
+    document["publicKey"]["id"] = "https://elsewhere.example/users/alice#main-key"
+    alice.server.routes["/users/alice"].body = json.dumps(document).encode()
+
+    assert alice.post(client, follow(alice)).status_code == 401
+
+
+def test_our_signer_and_verifier_agree_on_both_formats():
+    key_pem = private_pem(rsa_key("carol"))
+    for sign in (signatures.sign_cavage, signatures.sign_rfc9421):
+        body = b'{"type": "Note"}'
+        headers = sign(method="POST", url="https://blog.example/ap/inbox", body=body,
+                       key_id="https://x.example/users/carol#main-key", private_key_pem=key_pem)
+        request = signatures.Request(method="POST", url="https://blog.example/ap/inbox", body=body,
+                                     headers={k.lower(): v for k, v in headers.items()})
+        signatures.verify(request, public_pem(rsa_key("carol")))
+        request.body = b'{"type": "Other"}'
+        with pytest.raises(signatures.BadSignature):
+            signatures.verify(request, public_pem(rsa_key("carol")))
