@@ -96,23 +96,44 @@ def ask(pasture, actor_uri):
         return json.load(response)
 
 
+def inbox_answers(steps):
+    """{actor name: what the blog's inbox answered it}, read from the tool's log."""
+    answers, name = {}, None
+    for index, step in enumerate(map(str, steps)):
+        if step.startswith("Running verification for "):
+            name = step.removeprefix("Running verification for ")
+        elif name and step.startswith("Got ") and step.endswith(" for unsigned POST"):
+            answers[name] = step.split()[1]
+        elif name and step == "Successfully posted to inbox with result":
+            answers[name] = " ".join(map(str, steps[index + 1:index + 3]))[:60]
+        elif name and step in ("Failed to post to inbox", "Something went wrong"):
+            answers[name] = f"failed: {' '.join(map(str, steps[index + 1:index + 2]))}"[:60]
+    return answers
+
+
 def judge(answer):
-    """[(check, expected, got, passed, why)] for one verify_actor answer."""
+    """[(check, expected, got, passed, why, inbox answer)] for one verify_actor answer."""
     result = answer["result"]
+    try:
+        answers = inbox_answers(json.loads(answer.get("messages") or "{}").get("steps", []))
+    except ValueError:
+        answers = {}
     rows = [("webfinger", True, result.get("webfinger"), result.get("webfinger") is True,
-             "preferredUsername@host leads back to the actor")]
+             "preferredUsername@host leads back to the actor", "")]
     for name, (get_actor, post_inbox) in EXPECTED.items():
         got = result.get(name) or {}
         seen = (got.get("get_actor"), got.get("post_inbox"))
-        rows.append((name, (get_actor, post_inbox), seen, seen == (get_actor, post_inbox), WHY[name]))
+        rows.append((name, (get_actor, post_inbox), seen, seen == (get_actor, post_inbox), WHY[name],
+                     answers.get(name, "")))
     return rows
 
 
 def show(label, rows):
     print(f"\n{label}")
-    print(f"  {'check':<10} {'expected (GET, POST)':<22} {'got':<22} result")
-    for check, expected, got, passed, why in rows:
-        print(f"  {check:<10} {str(expected):<22} {str(got):<22} {'pass' if passed else 'FAIL'}  ({why})")
+    print(f"  {'check':<10} {'expected (GET, POST)':<21} {'got':<15} {'result':<7} the inbox answered")
+    for check, expected, got, passed, why, answered in rows:
+        print(f"  {check:<10} {str(expected):<21} {str(got):<15} {'pass' if passed else 'FAIL':<7} {answered}")
+        print(f"  {'':<10} {why}")
 
 
 def main():
