@@ -21,6 +21,7 @@ about the actor's URL; prints what passed, and exits 1 if anything did not.
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -136,75 +137,148 @@ def show(label, rows):
         print(f"  {'':<10} {why}")
 
 
-def main():
-    if not PASTURE_PYTHON.exists():
-        raise SystemExit(f"{PASTURE_PYTHON} is missing: run `make federation-check`, which installs it.")
-    with tempfile.TemporaryDirectory(prefix="blog-federation-check-") as work:
-        work = Path(work)
-        blog_port, pasture_port = free_port(), free_port()
-        blog = f"http://127.0.0.1:{blog_port}"
-        pasture = f"http://127.0.0.1:{pasture_port}"
-        env = {
+PASTURE = [str(PASTURE_PYTHON), str(ROOT / "scripts" / "federation_check_pasture.py")]
+ALTERNATE = re.compile(r'<link rel="alternate" type="application/activity\+json" href="([^"]+)"')
+REPLY_TEXT = "A reply from fediverse-pasture's one_actor."
+# What the blog's database says of the reply (a comment waiting for a moderator, or not).
+FIND_REPLY = """
+import json, sys
+from comments.models import Comment
+c = Comment.objects.filter(remote_id=sys.argv[-1]).first()
+print(json.dumps(c and {"origin": c.origin, "status": c.status, "held_reason": c.held_reason,
+                        "author": c.author_name, "post": c.post.title, "body": c.body}))
+"""
+
+
+class Site:
+    """The blog and the tool's servers, started on free loopback ports, stopped on exit."""
+
+    def __init__(self, work):
+        self.work = work
+        self.blog_port, self.verify_port, self.one_actor_port = free_port(), free_port(), free_port()
+        self.blog = f"http://127.0.0.1:{self.blog_port}"
+        self.host = f"127.0.0.1:{self.blog_port}"
+        self.env = {
             **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
             "DJANGO_SETTINGS_MODULE": "scripts.federation_check_settings",
             "DJANGO_DEBUG": "1",
-            "SITE_URL": blog,
+            "SITE_URL": self.blog,
             "ACTIVITYPUB_ENABLED": "1",
             "SQLITE_PATH": str(work / "db.sqlite3"),
             "MEDIA_ROOT": str(work / "media"),
             "LOG_LEVEL": "WARNING",
         }
-        blog_log, worker_log, pasture_log = (open(work / f"{name}.log", "w+") for name in ("blog", "worker", "pasture"))
-        manage = [sys.executable, "manage.py"]
+        self.manage = [sys.executable, "manage.py"]
+        self.processes = []
+
+    def start(self, what, command, cwd, env=None, url=None):
+        log = open(self.work / f"{len(self.processes)}.log", "w+")
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes.append((what, process, log))
+        if url:
+            wait_until_up(url, process, what)
+
+    def __enter__(self):
         for command in (["migrate", "--noinput", "-v0"], ["load_seed", "-v0"]):
-            subprocess.run(manage + command, cwd=ROOT, env=env, check=True)
-        commands = [
-            ("the blog", manage + ["runserver", "--noreload", f"127.0.0.1:{blog_port}"], ROOT, env, blog_log),
-            ("the worker", manage + ["worker", "--interval", "0.2"], ROOT, env, worker_log),
-            ("fediverse-pasture", [str(PASTURE_PYTHON), str(ROOT / "scripts" / "federation_check_pasture.py"),
-                                   str(pasture_port), str(work)], work, None, pasture_log),
-        ]
-        processes = []
-        failed = True
-        try:
-            for what, command, cwd, environment, log in commands:
-                processes.append((what, subprocess.Popen(command, cwd=cwd, env=environment, stdout=log,
-                                                         stderr=subprocess.STDOUT), log))
-            wait_until_up(f"{blog}/", processes[0][1], "the blog")
-            wait_until_up(f"{pasture}/", processes[2][1], "fediverse-pasture")
-            version = subprocess.run(
-                [str(PASTURE_PYTHON), "-c", "import importlib.metadata as m; print(m.version('fediverse-pasture'))"],
-                capture_output=True, text=True,
-            ).stdout.strip()
-            host = f"127.0.0.1:{blog_port}"
-            print(f"fediverse-pasture {version} verify_actor at {pasture}, the blog at {blog}")
-            failed = False
-            for actor_uri in (f"acct:{USERNAME}@{host}", webfinger(blog, f"acct:{USERNAME}@{host}")):
-                if actor_uri is None:
-                    print(f"\nWebFinger on the blog names no actor for acct:{USERNAME}@{host}: FAIL")
-                    failed = True
-                    continue
-                answer = ask(pasture, actor_uri)
-                rows = judge(answer)
-                show(f"verify_actor {actor_uri}", rows)
-                failed |= not all(row[3] for row in rows)
-                if os.environ.get("VERBOSE"):
-                    print("\n".join(map(str, json.loads(answer.get("messages") or "{}").get("steps", []))))
-        finally:
-            for _, process, _ in processes:
-                process.terminate()
-            for what, process, log in processes:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                if failed:
-                    log.seek(0)
-                    tail = log.read()[-3000:]
-                    if tail.strip():
-                        print(f"\n--- the end of {what}'s log ---\n{tail}")
-    print("\nfederation-check: " + ("FAILED" if failed else "all checks passed"))
-    return 1 if failed else 0
+            subprocess.run(self.manage + command, cwd=ROOT, env=self.env, check=True, stdout=subprocess.DEVNULL)
+        self.start("the blog", self.manage + ["runserver", "--noreload", f"127.0.0.1:{self.blog_port}"],
+                   ROOT, self.env, f"{self.blog}/")
+        self.start("the worker", self.manage + ["worker", "--interval", "0.2"], ROOT, self.env)
+        for folder in ("verify", "one-actor"):
+            (self.work / folder).mkdir()
+        self.start("verify_actor", PASTURE + ["verify", str(self.verify_port), str(self.work / "verify")],
+                   self.work, url=f"http://127.0.0.1:{self.verify_port}/")
+        self.start("one_actor", PASTURE + ["one-actor", str(self.one_actor_port), str(self.work / "one-actor")],
+                   self.work, url=f"http://127.0.0.1:{self.one_actor_port}/actor")
+        return self
+
+    def __exit__(self, *exc):
+        for _, process, _ in self.processes:
+            process.terminate()
+        for _, process, _ in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def logs(self):
+        for what, _, log in self.processes:
+            log.seek(0)
+            tail = log.read()[-3000:]
+            if tail.strip():
+                print(f"\n--- the end of {what}'s log ---\n{tail}")
+
+    def django(self, code, *args):
+        done = subprocess.run(self.manage + ["shell", "-c", code, "--", *args], cwd=ROOT, env=self.env,
+                              capture_output=True, text=True)
+        return json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 and done.stdout.strip() else None
+
+
+def check_actor(site):
+    """verify_actor, asked about the blog's acct: URI and about its actor's URL."""
+    passed = True
+    resource = f"acct:{USERNAME}@{site.host}"
+    for actor_uri in (resource, webfinger(site.blog, resource)):
+        if actor_uri is None:
+            print(f"\nWebFinger on the blog names no actor for {resource}: FAIL")
+            passed = False
+            continue
+        answer = ask(f"http://127.0.0.1:{site.verify_port}", actor_uri)
+        rows = judge(answer)
+        show(f"verify_actor {actor_uri}", rows)
+        passed &= all(row[3] for row in rows)
+        if os.environ.get("VERBOSE"):
+            print("\n".join(map(str, json.loads(answer.get("messages") or "{}").get("steps", []))))
+    return passed
+
+
+def check_reply(site):
+    """one_actor replies to the seed post; the reply must wait in the moderation queue."""
+    print("\none_actor replies to the seed post (a signed Create of a Note, inReplyTo its Article)")
+    actor = webfinger(site.blog, f"acct:{USERNAME}@{site.host}")
+    with urllib.request.urlopen(f"{site.blog}/", timeout=10) as response:
+        home = response.read().decode()
+    post_path = re.search(r'href="(/\d{4}/\d{2}/\d{2}/[^"]+/)"', home)
+    article = None
+    if post_path:
+        with urllib.request.urlopen(site.blog + post_path.group(1), timeout=10) as response:
+            found = ALTERNATE.search(response.read().decode())
+            article = found and found.group(1)
+    if not (actor and article):
+        print(f"  FAIL  the post's page names no ActivityPub id (actor {actor}, article {article})")
+        return False
+    sent = subprocess.run(PASTURE + ["reply", str(site.one_actor_port), str(site.work / "one-actor"),
+                                     actor, article, REPLY_TEXT], capture_output=True, text=True)
+    try:
+        result = json.loads(sent.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        print(f"  FAIL  the sender failed: {sent.stderr[-2000:]}")
+        return False
+    comment = site.django(FIND_REPLY, result["note"]["id"])
+    print(f"  the inbox answered     {result['status']}")
+    print(f"  the blog stored        {comment}")
+    passed = (result["status"] == 202 and comment is not None and comment["origin"] == "fediverse"
+              and comment["status"] == "pending" and bool(comment["held_reason"])
+              and REPLY_TEXT in comment["body"])
+    print(f"  {'pass' if passed else 'FAIL'}  a comment via the fediverse, waiting for a moderator with its reason")
+    return passed
+
+
+def main():
+    if not PASTURE_PYTHON.exists():
+        raise SystemExit(f"{PASTURE_PYTHON} is missing: run `make federation-check`, which installs it.")
+    version = subprocess.run(
+        [str(PASTURE_PYTHON), "-c", "import importlib.metadata as m; print(m.version('fediverse-pasture'))"],
+        capture_output=True, text=True,
+    ).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="blog-federation-check-") as work, Site(Path(work)) as site:
+        print(f"fediverse-pasture {version}: verify_actor at 127.0.0.1:{site.verify_port}, one_actor at "
+              f"127.0.0.1:{site.one_actor_port}; the blog at {site.blog}")
+        results = {"verify_actor": check_actor(site), "reply": check_reply(site)}
+        if not all(results.values()):
+            site.logs()
+    print("\nfederation-check: " + ", ".join(f"{name} {'passed' if ok else 'FAILED'}" for name, ok in results.items()))
+    return 0 if all(results.values()) else 1
 
 
 if __name__ == "__main__":
