@@ -65,11 +65,6 @@ class Received:
     def type(self):
         return (self.activity or {}).get("type", "")
 
-    @property
-    def object(self):
-        value = (self.activity or {}).get("object")
-        return value if isinstance(value, dict) else {"id": value}
-
 
 @dataclass
 class Answer:
@@ -374,7 +369,7 @@ class FakeInstance:
     def _blog_key(self, key_id):
         """The public key `key_id` names, fetched from its actor document (and kept)."""
         if key_id not in self._blog_keys:
-            document = self._get_json(key_id.split("#")[0])
+            document = self.get_json(key_id.split("#")[0])
             keys = document.get("publicKey")
             keys = keys if isinstance(keys, list) else [keys]
             for entry in keys:
@@ -391,7 +386,7 @@ class FakeInstance:
                 raise SignatureProblem(f"No key {key_id} in {key_id.split('#')[0]}.")
         return self._blog_keys[key_id][0]
 
-    def _get_json(self, url):
+    def get_json(self, url):
         parts = urlsplit(url)
         if parts.scheme != "http":
             raise SignatureProblem(f"Cannot fetch {url} from the test peer.")
@@ -624,7 +619,7 @@ class FakeInstance:
         links = [link for link in jrd.get("links", [])
                  if link.get("rel") == "self" and link.get("type") == ACTIVITY_JSON]
         assert links, f"WebFinger for {handle} names no ActivityPub actor: {jrd}"
-        return self._get_json(links[0]["href"])
+        return self.get_json(links[0]["href"])
 
     def follow(self, handle):
         """Follow `user@host`: WebFinger, the actor, then a signed Follow to its inbox."""
@@ -648,7 +643,8 @@ class FakeInstance:
         endpoints = self.blog_actor.get("endpoints") or {}
         return endpoints.get("sharedInbox") or self.blog_actor["inbox"]
 
-    def _create_like(self, kind, note, **extra):
+    def wrap(self, kind, note, **extra):
+        """`note` in a Create or an Update from this account, addressed as the note is."""
         return {
             "@context": CONTEXT,
             "id": f"{note['id']}/activity" if kind == "Create" else f"{note['id']}#{kind.lower()}s/{next(_numbers)}",
@@ -681,7 +677,7 @@ class FakeInstance:
                      "name": f"@{self.blog_actor.get('preferredUsername')}"}] if self.blog_actor else [],
         }
         self.notes[note_id] = note
-        answer = self.post(inbox or self.blog_shared_inbox, self._create_like("Create", note), scheme=scheme)
+        answer = self.post(inbox or self.blog_shared_inbox, self.wrap("Create", note), scheme=scheme)
         answer.activity = note
         return answer
 
@@ -692,7 +688,7 @@ class FakeInstance:
             "updated": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         }
         self.notes[note["id"]] = edited
-        answer = self.post(self.blog_shared_inbox, self._create_like("Update", edited))
+        answer = self.post(self.blog_shared_inbox, self.wrap("Update", edited))
         answer.activity = edited
         return answer
 

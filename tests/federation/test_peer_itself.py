@@ -107,6 +107,6 @@ def test_in_secure_mode_the_actor_answers_only_signed_fetches(alice, bob):
     bob.secure_mode = True
 
     with pytest.raises(SignatureProblem, match="answered 401"):
-        alice._get_json(bob.actor_id)
+        alice.get_json(bob.actor_id)
     assert alice.signed_get(bob.actor_id).status == 200
     assert bob.signed_fetches == [alice.key_id]

@@ -74,7 +74,7 @@ def test_a_published_post_reaches_a_follower_as_a_signed_create_of_an_article(bl
     # names it for whoever pastes the page's address in their search box.
     assert article["id"] != article["url"]
     assert blog.article_id(post) == article["id"]
-    fetched = peer._get_json(article["id"])
+    fetched = peer.get_json(article["id"])
     assert (fetched["id"], fetched["type"]) == (article["id"], "Article")
     # Delivered to the shared inbox, since the peer offers one.
     assert [r.path for r in peer.received] == ["/inbox"]

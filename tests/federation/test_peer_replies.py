@@ -186,7 +186,7 @@ def test_a_moderators_reply_reaches_the_reader_threaded_under_their_note(
     ]
     # The reply's Note answers as ActivityPub at its id, on the blog.
     assert answer["id"].startswith(blog.url + "/")
-    assert peer._get_json(answer["id"])["inReplyTo"] == note["id"]
+    assert peer.get_json(answer["id"])["inReplyTo"] == note["id"]
 
 
 def test_a_reply_signed_rfc9421_is_taken_like_any_other(blog, peer, deliver, published_post):
@@ -206,7 +206,7 @@ def test_a_note_that_answers_nothing_of_ours_is_not_a_comment(blog, peer, delive
 
 def test_the_same_reply_delivered_twice_is_one_comment(blog, peer, deliver, published_post):
     note = reply(peer, blog, deliver, blog.article_id(published_post), "Said once.")
-    again = peer.post(peer.blog_shared_inbox, peer._create_like("Create", note))
+    again = peer.post(peer.blog_shared_inbox, peer.wrap("Create", note))
     deliver()
 
     assert again.status < 500
