@@ -142,9 +142,9 @@ ALTERNATE = re.compile(r'<link rel="alternate" type="application/activity\+json"
 REPLY_TEXT = "A reply from fediverse-pasture's one_actor."
 # What the blog's database says of the reply (a comment waiting for a moderator, or not).
 FIND_REPLY = """
-import json, sys
+import json, os
 from comments.models import Comment
-c = Comment.objects.filter(remote_id=sys.argv[-1]).first()
+c = Comment.objects.filter(remote_id=os.environ["NOTE_ID"]).first()
 print(json.dumps(c and {"origin": c.origin, "status": c.status, "held_reason": c.held_reason,
                         "author": c.author_name, "post": c.post.title, "body": c.body}))
 """
@@ -208,10 +208,13 @@ class Site:
             if tail.strip():
                 print(f"\n--- the end of {what}'s log ---\n{tail}")
 
-    def django(self, code, *args):
-        done = subprocess.run(self.manage + ["shell", "-c", code, "--", *args], cwd=ROOT, env=self.env,
+    def django(self, code, **env):
+        """What `code`, run by `manage.py shell` on the blog's database, prints last (JSON)."""
+        done = subprocess.run(self.manage + ["shell", "-c", code], cwd=ROOT, env={**self.env, **env},
                               capture_output=True, text=True)
-        return json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 and done.stdout.strip() else None
+        if done.returncode != 0 or not done.stdout.strip():
+            raise SystemExit(f"manage.py shell failed: {done.stderr[-2000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def check_actor(site):
@@ -254,7 +257,7 @@ def check_reply(site):
     except (ValueError, IndexError):
         print(f"  FAIL  the sender failed: {sent.stderr[-2000:]}")
         return False
-    comment = site.django(FIND_REPLY, result["note"]["id"])
+    comment = site.django(FIND_REPLY, NOTE_ID=result["note"]["id"])
     print(f"  the inbox answered     {result['status']}")
     print(f"  the blog stored        {comment}")
     passed = (result["status"] == 202 and comment is not None and comment["origin"] == "fediverse"
