@@ -216,19 +216,28 @@ def test_the_same_reply_delivered_twice_is_one_comment(blog, peer, deliver, publ
 def test_a_like_and_a_boost_are_counted_on_the_post_and_undone(blog, peer, deliver, published_post):
     from federation.models import Reaction
 
+    def shown():
+        """The counts as a reader of the post's page reads them."""
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", blog.page(published_post)))
+        return [words for words in ("1 like", "1 boost") if words in text]
+
     peer.blog_actor = peer.discover(blog.handle)
     article = blog.article_id(published_post)
+    assert shown() == []
 
     like, boost = peer.like(article), peer.announce(article)
     again = peer.like(article)
     deliver()
     assert (like.status, boost.status) == (202, 202) and again.status < 500
     assert Reaction.objects.counts_for(published_post) == {"like": 1, "announce": 1}
+    assert shown() == ["1 like", "1 boost"]
 
     assert peer.undo(like.activity).status == 202
     deliver()
     assert Reaction.objects.counts_for(published_post) == {"like": 0, "announce": 1}
+    assert shown() == ["1 boost"]
 
     assert peer.undo(boost.activity).status == 202
     deliver()
     assert Reaction.objects.counts_for(published_post) == {"like": 0, "announce": 0}
+    assert shown() == []
