@@ -107,7 +107,7 @@ class ModerationLogInline(admin.TabularInline):
 @admin.register(Comment)
 class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, admin.ModelAdmin):
     list_display = ["author_name", "post", "excerpt", "status", "why", "spam", "created_at"]
-    list_filter = ["status", "created_at"]
+    list_filter = ["status", "origin", "created_at"]
     list_select_related = ["post"]
     search_fields = ["author_name", "author_email", "body", "=ip_address"]
     date_hierarchy = "created_at"
@@ -119,13 +119,14 @@ class CommentAdmin(RefuseControlCharactersAdminMixin, DateBoundedAdminMixin, adm
     readonly_fields = [
         "status", "held_reason", "moderated_by", "moderated_at", "edited_at", "spam_score",
         "spam_reasons", "depth", "created_at", "ip_address", "user_agent", "notify_confirmed_at",
+        "origin", "remote_id",
     ]
     fieldsets = [
         (None, {"fields": ["post", "parent", "author_name", "author_email", "author_url",
                            "user", "body", "notify_on_reply", "notify_confirmed_at"]}),
         ("Moderation", {"fields": ["status", "held_reason", "moderated_by", "moderated_at",
                                    "edited_at", "spam_score", "spam_reasons"]}),
-        ("Sender", {"fields": ["created_at", "ip_address", "user_agent", "depth"]}),
+        ("Sender", {"fields": ["origin", "remote_id", "created_at", "ip_address", "user_agent", "depth"]}),
     ]
     inlines = [ModerationLogInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -156,11 +156,14 @@ def blocked_reason(entry):
 
 
 def fingerprint(comment):
-    """What makes two submissions the same comment: post, parent, email and body."""
+    """What makes two submissions the same comment: post, parent, email and body.
+
+    A comment from elsewhere has no email: its remote object's id stands for its sender, so
+    two fediverse users who reply the same words are two comments.
+    """
     body = comment.body.replace("\r\n", "\n").strip()
-    key = "\x1f".join(
-        [str(comment.post_id), str(comment.parent_id or ""), comment.author_email.lower(), body]
-    )
+    sender = comment.author_email.lower() or comment.remote_id
+    key = "\x1f".join([str(comment.post_id), str(comment.parent_id or ""), sender, body])
     return hashlib.sha256(key.encode()).hexdigest()
 
 

@@ -8,6 +8,7 @@ class FederationConfig(AppConfig):
     def ready(self):
         # Posts and comments say nothing of federation: what they cause here is declared
         # in publishing.py and connected to their models' signals.
-        from federation import publishing
+        # Each module registers the inbox handlers of the activities it takes.
+        from federation import publishing, reactions, replies  # noqa: F401
 
         publishing.connect()

@@ -98,6 +98,8 @@ def post_deleted(post, *, was_visible):
 
 
 def _fanout(verb, post_id, *, stamp, not_before=None):
+    if not Follower.objects.exists():
+        return  # nobody to tell: a blog without followers queues nothing
     outbox.enqueue(
         FANOUT,
         key=f"ap-fanout:{verb}:post-{post_id}:{stamp}",

@@ -48,6 +48,11 @@ def comment(instance, *, created=False, deleted=False, **kwargs):
     return [store.COMMENTS, store.thread(instance.post_id)]
 
 
+def reaction(instance, **kwargs):
+    """A fediverse like or boost is counted on its post's page, kept with its thread."""
+    return [store.thread(instance.post_id)]
+
+
 @dataclass(frozen=True)
 class Refresh:
     model: str  # app_label.ModelName
@@ -67,6 +72,7 @@ REFRESHES = [
     Refresh("comments.Comment", comment),
     Refresh("pages.Page", site),
     Refresh("pages.PageRedirect", site),
+    Refresh("federation.Reaction", reaction),
 ]
 
 
