@@ -112,3 +112,35 @@ def test_a_signed_body_that_is_no_activity_is_a_bad_request(known, body):
     assert answer.status == 400
     assert not Delivery.objects.exists()
 
+
+
+def test_a_follow_sent_twice_is_accepted_once(known, deliver):
+    follow = follow_activity(known)
+    first = known.post(known.blog_actor["inbox"], follow)
+    replayed = known.post(known.blog_actor["inbox"], follow)
+    deliver()
+
+    assert (first.status, replayed.status) == (202, 202)
+    assert len(known.activities("Accept")) == 1
+
+
+def test_an_activity_too_large_to_read_is_refused_with_413(known, blog, published_post):
+    note = {"id": f"{known.actor_id}/statuses/big", "type": "Note", "attributedTo": known.actor_id,
+            "inReplyTo": blog.article_id(published_post), "content": "<p>" + "words " * 200_000 + "</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"]}
+    answer = known.post(known.blog_shared_inbox, {
+        "id": f"{note['id']}/activity", "type": "Create", "actor": known.actor_id, "object": note,
+    })
+
+    assert answer.status == 413
+    assert not Comment.objects.exists()
+
+
+def test_with_activitypub_off_the_blog_is_not_on_the_fediverse(known, blog, settings, deliver):
+    settings.ACTIVITYPUB_ENABLED = False
+
+    assert blog.get(f"/.well-known/webfinger?resource=acct:{blog.handle}").status == 404
+    assert blog.get(known.blog_actor["id"], accept="application/activity+json").status == 404
+    assert known.post(known.blog_actor["inbox"], follow_activity(known)).status == 404
+    deliver()
+    assert known.received == []
