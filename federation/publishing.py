@@ -160,6 +160,8 @@ def _blocked(blocks, actor_uri, inbox):
 
 @outbox.channel(FANOUT)
 def fan_out(delivery):
+    if not enabled():
+        raise outbox.GiveUp("ActivityPub is turned off (ACTIVITYPUB_ENABLED).")
     payload = delivery.payload
     local = LocalActor.blog()
     extra = []
