@@ -8,6 +8,7 @@ once more first: keys rotate) or a signer that is not the activity's actor. An a
 id seen before is accepted without being applied again (a retry, or a replay).
 """
 
+import hashlib
 import json
 import logging
 import math
@@ -20,7 +21,15 @@ from django.db import transaction
 
 from blog.ratelimit import parse_rate
 from federation import documents, remote, signatures
-from federation.models import Block, Follower, LocalActor, ReceivedActivity, host_of
+from federation.models import (
+    URL_MAX_LENGTH,
+    Block,
+    Follower,
+    LocalActor,
+    ReceivedActivity,
+    RemoteActor,
+    host_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +78,7 @@ def check_rate(host):
     count, period = parse_rate(settings.ACTIVITYPUB_INBOX_RATE)
     now = time.time()
     window = int(now // period)
-    key = f"federation:inbox-rate:{host}:{window}"
+    key = f"federation:inbox-rate:{hashlib.sha256(host.encode()).hexdigest()[:32]}:{window}"
     cache.add(key, 0, timeout=period + 1)
     try:
         used = cache.incr(key)
@@ -86,6 +95,8 @@ def parse_activity(body):
         activity = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise Refusal(400, "The body is not JSON.") from None
+    except RecursionError:
+        raise Refusal(400, "The JSON is nested too deeply.") from None
     if not isinstance(activity, dict):
         raise Refusal(400, "An activity is a JSON object.")
     for name in ("id", "type", "actor"):
@@ -94,8 +105,14 @@ def parse_activity(body):
             value = activity["actor"] = value.get("id")
         if not isinstance(value, str) or not value:
             raise Refusal(400, f"The activity has no {name}.")
-    if not activity["actor"].lower().startswith(("http://", "https://")):
-        raise Refusal(400, "The activity's actor is not an http(s) address.")
+    for name in ("id", "actor"):
+        value = activity[name]
+        if not value.lower().startswith(("http://", "https://")) or not host_of(value):
+            raise Refusal(400, f"The activity's {name} is not an http(s) address.")
+        if len(value) > URL_MAX_LENGTH:
+            raise Refusal(400, f"The activity's {name} is longer than {URL_MAX_LENGTH} characters.")
+    if host_of(activity["id"]) != host_of(activity["actor"]):
+        raise Refusal(400, "The activity's id is not on its actor's server.")
     return activity
 
 
@@ -134,7 +151,6 @@ def _deletes_unknown_actor(activity, key_id):
         activity.get("type") == "Delete"
         and activity.get("object") == activity["actor"]
         and host_of(key_id) == host_of(activity["actor"])
-        and not Follower.objects.filter(actor__uri=activity["actor"]).exists()
     )
 
 
@@ -160,12 +176,18 @@ def accept(request):
     signer = verify_signer(signed, key_id, activity)
     if signer is None:
         return "ignored: a Delete of an actor we never knew"
-    if signer.uri != activity["actor"] and not _same_host_actor_delete(activity, signer):
-        raise Refusal(401, "The activity's actor is not the one who signed it.")
+    actor = signer
+    if signer.uri != activity["actor"]:
+        if not _same_host_actor_delete(activity, signer):
+            raise Refusal(401, "The activity's actor is not the one who signed it.")
+        # An account deleted by its server's own key (its own key may be gone with it).
+        actor = RemoteActor.objects.filter(uri=activity["actor"]).first()
+        if actor is None:
+            return "ignored: a Delete of an actor we never knew"
     with transaction.atomic():
         if not ReceivedActivity.first_time(activity["id"]):
             return "already received"
-        return apply(activity, signer)
+        return apply(activity, actor)
 
 
 def _same_host_actor_delete(activity, signer):

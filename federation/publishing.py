@@ -142,7 +142,7 @@ def follower_inboxes(local, *, extra=()):
     for follower in Follower.objects.filter(local_actor=local).select_related("actor"):
         inboxes.setdefault(follower.actor.delivery_inbox, follower.actor.uri)
     for actor in extra:
-        inboxes.setdefault(actor.inbox, actor.uri)
+        inboxes.setdefault(actor.delivery_inbox, actor.uri)
     blocks = list(Block.objects.all())
     return [inbox for inbox, actor_uri in inboxes.items() if not _blocked(blocks, actor_uri, inbox)]
 
@@ -160,6 +160,8 @@ def _blocked(blocks, actor_uri, inbox):
 
 @outbox.channel(FANOUT)
 def fan_out(delivery):
+    if not enabled():
+        raise outbox.GiveUp("ActivityPub is turned off (ACTIVITYPUB_ENABLED).")
     payload = delivery.payload
     local = LocalActor.blog()
     extra = []

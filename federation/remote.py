@@ -118,6 +118,8 @@ def store(document):
         signatures.load_public_key(key["publicKeyPem"])
     except signatures.BadSignature:
         raise RemoteError(f"{uri} publishes a key that cannot be read.") from None
+    if len(host_of(uri)) > 255:
+        raise RemoteError(f"{uri} has a host name longer than any real one.")
     inbox = _url(document.get("inbox"))
     if not inbox:
         raise RemoteError(f"{uri} has no inbox.")

@@ -25,10 +25,11 @@ from blog.models import Post
 from blog.text import forbidden_characters
 from comments import moderation, privacy
 from comments.forms import clean_display_name
-from comments.models import BODY_MAX_LENGTH, NAME_MAX_LENGTH, URL_MAX_LENGTH, Comment
+from comments.models import BODY_MAX_LENGTH, NAME_MAX_LENGTH, Comment
+from comments.models import URL_MAX_LENGTH as WEBSITE_MAX_LENGTH
 from federation import documents
 from federation.inbox import Refusal, handles, object_id
-from federation.models import RemoteReply, host_of
+from federation.models import URL_MAX_LENGTH, RemoteReply, host_of
 from transfer.html import comment_markdown_from_html
 
 # A mention or hashtag link as the HTML-to-Markdown conversion writes it.
@@ -124,7 +125,7 @@ def author_name(actor):
 
 def author_url(actor):
     for url in (actor.profile_url, actor.uri):
-        if url and len(url) <= URL_MAX_LENGTH:
+        if url and len(url) <= WEBSITE_MAX_LENGTH:
             return url
     return ""
 
@@ -135,7 +136,9 @@ def note_of(activity, actor):
     if not isinstance(note, dict) or note.get("type") != "Note":
         return None
     note_id = object_id(note)
-    if not note_id or host_of(note_id) != actor.domain:
+    if not note_id or len(note_id) > URL_MAX_LENGTH or not note_id.lower().startswith(("http://", "https://")):
+        raise Refusal(400, "The Note has no usable id.")
+    if host_of(note_id) != actor.domain:
         raise Refusal(400, "The Note's id is not on its author's server.")
     if object_id(note.get("attributedTo")) not in ("", actor.uri):
         raise Refusal(400, "The Note is attributed to someone else.")

@@ -146,7 +146,8 @@ def test_an_oversized_body_is_refused_before_it_is_read(client, alice, settings)
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"Follow"', b"\xff\xfe",
-                                  b'{"type": "Follow", "actor": "x"}', b'{"id": 5, "type": "Follow"}'])
+                                  b'{"type": "Follow", "actor": "x"}', b'{"id": 5, "type": "Follow"}',
+                                  b"[" * 50_000 + b"]" * 50_000])
 def test_what_is_not_an_activity_is_a_bad_request(client, alice, body):
     response = alice.post(client, body)
 
@@ -271,3 +272,14 @@ def test_our_signer_and_verifier_agree_on_both_formats():
         request.body = b'{"type": "Other"}'
         with pytest.raises(signatures.BadSignature):
             signatures.verify(request, public_pem(rsa_key("carol")))
+
+
+@pytest.mark.parametrize("activity_id", [
+    "https://elsewhere.example/activities/1", "javascript:alert(1)", "http://127.0.0.1/" + "a" * 2100,
+])
+def test_an_activity_id_not_on_its_actors_server_is_a_bad_request(client, alice, activity_id):
+    activity = follow(alice)
+    activity["id"] = activity_id
+
+    assert alice.post(client, activity).status_code == 400
+    assert not Follower.objects.exists()
