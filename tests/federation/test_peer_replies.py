@@ -11,7 +11,7 @@ from html import escape
 import pytest
 
 from comments.models import Comment
-from tests.comments.conftest import moderator  # noqa: F401
+from tests.comments.conftest import comment_data, moderator, post_comment  # noqa: F401
 from tests.federation.peer import blog, deliver, make_peer, peer  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -187,6 +187,66 @@ def test_a_moderators_reply_reaches_the_reader_threaded_under_their_note(
     # The reply's Note answers as ActivityPub at its id, on the blog.
     assert answer["id"].startswith(blog.url + "/")
     assert peer.get_json(answer["id"])["inReplyTo"] == note["id"]
+
+
+def test_the_readers_answer_to_the_moderators_reply_nests_under_it(
+    blog, peer, deliver, published_post, client, moderator,
+):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "Is there a part two?")
+    comment = Comment.objects.get(remote_id=note["id"])
+    client.force_login(moderator)
+    client.post(f"/comments/moderation/{comment.pk}/reply/", {"body": "Yes, next week."})
+    deliver()
+    [create] = peer.activities("Create")
+
+    # On Mastodon the reader answers the reply they see in their timeline, by its id.
+    answer = reply(peer, blog, deliver, create["object"]["id"], "Thank you!")
+
+    stored = Comment.objects.get(remote_id=answer["id"])
+    assert stored.parent == Comment.objects.get(parent=comment, user=moderator)
+    assert stored.depth == 2
+
+
+def test_the_post_authors_reply_from_the_site_reaches_the_reader_too(
+    blog, peer, deliver, make_post, author, client, moderator, post_comment,
+):
+    post = make_post(author=author, title="By Ada")
+    note = reply(peer, blog, deliver, blog.article_id(post), "Who took the photographs?")
+    comment = Comment.objects.get(remote_id=note["id"])
+    approve(client, moderator, comment)
+    peer.clear()
+
+    client.force_login(author)
+    response = post_comment(post, parent=comment.pk, name="Ada Author", email="ada@example.org",
+                            body="I did, in 2012.")
+    assert response.status_code == 302
+    answer = Comment.objects.get(parent=comment, user=author)
+    if answer.status == Comment.Status.PENDING:
+        approve(client, moderator, answer)
+    deliver()
+
+    [create] = peer.activities("Create")
+    assert create["object"]["inReplyTo"] == note["id"]
+    assert "I did, in 2012." in create["object"]["content"]
+    assert peer.problems() == []
+
+
+def test_a_readers_reply_from_the_site_is_not_sent_to_the_fediverse(
+    blog, peer, deliver, published_post, client, moderator, post_comment,
+):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "Anyone else here?")
+    comment = Comment.objects.get(remote_id=note["id"])
+    approve(client, moderator, comment)
+    peer.clear()
+    client.logout()
+
+    response = post_comment(published_post, parent=comment.pk, name="A reader", body="Me!")
+    assert response.status_code == 302
+    answer = Comment.objects.get(parent=comment)
+    approve(client, moderator, answer)
+    deliver()
+
+    assert peer.received == []
 
 
 def test_a_reply_signed_rfc9421_is_taken_like_any_other(blog, peer, deliver, published_post):
