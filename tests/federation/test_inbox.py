@@ -283,3 +283,15 @@ def test_an_activity_id_not_on_its_actors_server_is_a_bad_request(client, alice,
 
     assert alice.post(client, activity).status_code == 400
     assert not Follower.objects.exists()
+
+
+def test_remembered_activity_ids_are_forgotten_after_their_retention(client, alice):
+    ReceivedActivity.objects.create(
+        digest="0" * 64, activity_id="https://old.example/1",
+        received_at=datetime.now(dt_timezone.utc) - ReceivedActivity.RETENTION - timedelta(minutes=1),
+    )
+
+    alice.post(client, follow(alice))
+
+    assert list(ReceivedActivity.objects.values_list("activity_id", flat=True)) != ["https://old.example/1"]
+    assert not ReceivedActivity.objects.filter(activity_id="https://old.example/1").exists()
