@@ -255,6 +255,8 @@ def undo(activity, actor):
     undone = activity.get("object")
     undone_id = object_id(undone)
     kind = undone.get("type") if isinstance(undone, dict) else None
+    if kind is not None and not isinstance(kind, str):
+        raise Refusal(400, "The undone activity's type is not a name.")
     if not undone_id:
         raise Refusal(400, "The Undo names nothing to undo.")
     if isinstance(undone, dict) and object_id(undone.get("actor")) not in ("", actor.uri):

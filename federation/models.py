@@ -6,6 +6,7 @@ its id (a URL), and nothing here is rendered without going through the comment s
 """
 
 import hashlib
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
@@ -174,7 +175,12 @@ class ReceivedActivity(models.Model):
     """An activity id already handled: a replayed or redelivered activity is not applied twice.
 
     Stored as a digest, so an id of any length fits a unique index on every database.
+    Kept for RETENTION, far longer than a signature stays fresh (a replay needs a fresh
+    one) and than servers retry a delivery; what comes later again is harmless anyway (a
+    note already stored, a follow or a like already counted).
     """
+
+    RETENTION = timedelta(days=14)
 
     digest = models.CharField(max_length=64, unique=True)
     activity_id = models.URLField(max_length=URL_MAX_LENGTH)
@@ -186,7 +192,8 @@ class ReceivedActivity(models.Model):
 
     @classmethod
     def first_time(cls, activity_id):
-        """Record `activity_id`; False if it was recorded before."""
+        """Record `activity_id`; False if it was recorded before. Forgets expired ids."""
+        cls.objects.filter(received_at__lt=timezone.now() - cls.RETENTION).delete()
         try:
             with transaction.atomic():
                 cls.objects.create(digest=cls.digest_of(activity_id), activity_id=activity_id)

@@ -83,7 +83,11 @@ def post_changed(post, *, was_visible, was_published_at, was_published):
     if published and not (was_published and was_published_at == post.published_at):
         # Newly published or rescheduled: a Create when it appears, unless backdated.
         if post.published_at >= now - ANNOUNCE_MAX_AGE and not was_visible:
-            _fanout("Create", post.pk, stamp=_stamp(post.published_at), not_before=post.published_at)
+            # Named by this save (a post published again after a Delete is created again)
+            # and checked against the publication time when it runs (a rescheduled post's
+            # earlier Create then sends nothing).
+            _fanout("Create", post.pk, stamp=_stamp(post.updated_at), not_before=post.published_at,
+                    published=_stamp(post.published_at))
         elif was_visible and post.published_at <= now:
             _fanout("Update", post.pk, stamp=_stamp(post.updated_at))
     elif published and was_visible and post.published_at <= now:
@@ -97,7 +101,7 @@ def post_deleted(post, *, was_visible):
         _fanout("Delete", post.pk, stamp=_stamp(timezone.now()))
 
 
-def _fanout(verb, post_id, *, stamp, not_before=None):
+def _fanout(verb, post_id, *, stamp, not_before=None, published=None):
     if not Follower.objects.exists():
         return  # nobody to tell: a blog without followers queues nothing
     outbox.enqueue(
@@ -105,7 +109,7 @@ def _fanout(verb, post_id, *, stamp, not_before=None):
         key=f"ap-fanout:{verb}:post-{post_id}:{stamp}",
         recipient=documents.article_id(post_id),
         summary=f"{verb} of post {post_id} to followers",
-        payload={"verb": verb, "post_id": post_id, "stamp": stamp},
+        payload={"verb": verb, "post_id": post_id, "stamp": stamp, "published": published},
         not_before=not_before,
     )
 
@@ -239,7 +243,7 @@ def build_activity(payload):
     post = Post.objects.published().filter(pk=payload["post_id"]).first()
     if post is None:
         return None
-    if verb == "Create" and _stamp(post.published_at) != payload["stamp"]:
+    if verb == "Create" and _stamp(post.published_at) != payload["published"]:
         return None  # rescheduled or republished since: that later Create announces it
     article = documents.article(post, username=username)
     return documents.activity(verb, activity_id=activity_id, username=username, obj=article, to=to, cc=cc)

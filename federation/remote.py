@@ -45,9 +45,11 @@ def fetch_json(url):
         )
     except (http.Refused, http.Unavailable) as error:
         raise RemoteError(str(error)) from None
+    except ValueError:  # an address urlsplit cannot read ("http://[::1")
+        raise RemoteError(f"{url[:200]} is not an address.") from None
     try:
         document = json.loads(fetched.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise RemoteError(f"{url} is not JSON.") from None
     if not isinstance(document, dict):
         raise RemoteError(f"{url} is not a JSON object.")
@@ -65,7 +67,7 @@ def actor_for_key(key_id, *, refresh=False):
             return cached
     url = key_id.split("#", 1)[0]
     document = fetch_json(url)
-    if document.get("type") not in ACTOR_TYPES:
+    if not is_actor(document):
         # A key document of its own ({id, owner, publicKeyPem}): its owner is the actor.
         owner = document.get("owner")
         if not isinstance(owner, str) or host_of(owner) != host_of(key_id):
@@ -75,6 +77,11 @@ def actor_for_key(key_id, *, refresh=False):
     if actor.key_id != key_id:
         raise RemoteError(f"{actor.uri} does not publish the key {key_id}.")
     return actor
+
+
+def is_actor(document):
+    kind = document.get("type")
+    return isinstance(kind, str) and kind in ACTOR_TYPES
 
 
 def may_refetch(actor):
@@ -91,11 +98,12 @@ def actor(uri, *, refresh=False):
 
 
 def _url(value):
-    """An http(s) URL from a JSON value that should hold one (a link object's href too)."""
+    """An http(s) URL from a JSON value that should hold one: a string, a link object's
+    href, or the first of a list of either."""
+    if isinstance(value, list):
+        value = next((item for item in value if isinstance(item, (str, dict))), "")
     if isinstance(value, dict):
         value = value.get("href")
-    if isinstance(value, list):
-        value = next((v for v in (_url(item) for item in value) if v), "")
     if not isinstance(value, str) or len(value) > URL_MAX_LENGTH:
         return ""
     return value if value.lower().startswith(("http://", "https://")) and host_of(value) else ""
@@ -104,7 +112,7 @@ def _url(value):
 def store(document):
     """Keep what an actor document says about itself; RemoteError if it is no actor."""
     uri = _url(document.get("id"))
-    if not uri or document.get("type") not in ACTOR_TYPES:
+    if not uri or not is_actor(document):
         raise RemoteError("The document is not an actor.")
     key = document.get("publicKey")
     if isinstance(key, list):

@@ -140,7 +140,9 @@ def note_of(activity, actor):
         raise Refusal(400, "The Note has no usable id.")
     if host_of(note_id) != actor.domain:
         raise Refusal(400, "The Note's id is not on its author's server.")
-    if object_id(note.get("attributedTo")) not in ("", actor.uri):
+    attributed = note.get("attributedTo", actor.uri)
+    authors = attributed if isinstance(attributed, list) else [attributed]
+    if not authors or any(object_id(author) != actor.uri for author in authors):
         raise Refusal(400, "The Note is attributed to someone else.")
     return note
 

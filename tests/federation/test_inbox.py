@@ -283,3 +283,39 @@ def test_an_activity_id_not_on_its_actors_server_is_a_bad_request(client, alice,
 
     assert alice.post(client, activity).status_code == 400
     assert not Follower.objects.exists()
+
+
+def test_remembered_activity_ids_are_forgotten_after_their_retention(client, alice):
+    ReceivedActivity.objects.create(
+        digest="0" * 64, activity_id="https://old.example/1",
+        received_at=datetime.now(dt_timezone.utc) - ReceivedActivity.RETENTION - timedelta(minutes=1),
+    )
+
+    alice.post(client, follow(alice))
+
+    assert list(ReceivedActivity.objects.values_list("activity_id", flat=True)) != ["https://old.example/1"]
+    assert not ReceivedActivity.objects.filter(activity_id="https://old.example/1").exists()
+
+
+@pytest.mark.parametrize("document_change", [
+    {"type": ["Person"]}, {"type": None}, {"publicKey": "not a key"}, {"publicKey": {"id": 5}},
+    {"inbox": ["x", {"href": 3}]}, {"id": {"nested": [[[]]]}},
+    {"publicKey": {"id": "K", "owner": "O", "publicKeyPem": "-----BEGIN PUBLIC KEY-----\nAAAA"}},
+])
+def test_a_malformed_actor_document_is_a_refusal_not_an_error(client, alice, document_change):
+    document = {**alice.document(), **document_change}
+    alice.server.routes["/users/alice"].body = json.dumps(document).encode()
+
+    assert alice.post(client, follow(alice)).status_code == 401
+    assert not Follower.objects.exists()
+
+
+def test_an_actor_document_nested_without_bound_is_refused(client, alice):
+    alice.server.routes["/users/alice"].body = b"[" * 100_000 + b"]" * 100_000
+
+    assert alice.post(client, follow(alice)).status_code == 401
+
+
+@pytest.mark.parametrize("undone", [{"type": ["Follow"], "id": "http://127.0.0.1/x"}, {"id": None}, 5, None])
+def test_a_malformed_undo_is_a_bad_request(client, alice, undone):
+    assert alice.post(client, alice.activity("Undo", undone)).status_code == 400

@@ -303,3 +303,30 @@ def test_moderators_manage_blocks_in_the_admin(client, moderator):  # noqa: F811
     assert block.value == "spam.example"
     assert Block.objects.blocking("https://a.spam.example/users/x").exists()
     assert not Block.objects.blocking("https://notspam.example/users/x").exists()
+
+
+def test_a_post_published_again_after_unpublishing_is_created_again(
+    followers, make_post, send_queued, fediverse, author  # noqa: F811
+):
+    post = make_post(age=timedelta(hours=1))
+    post.unpublish(by=author)
+    post.refresh_from_db()
+    post.publish_now(by=author)
+    send_queued(), send_queued()
+
+    types = sorted(a["type"] for path, a in activities(fediverse.server) if path == "/inbox")
+    assert types == ["Create", "Create", "Delete"]
+
+
+def test_a_rescheduled_post_is_sent_once_at_its_new_time(followers, make_post, send_queued, fediverse, clock):  # noqa: F811
+    post = make_post(published_at=timezone.now() + timedelta(hours=1))
+    post.published_at = timezone.now() + timedelta(hours=3)
+    post.save()
+
+    clock.move(timedelta(hours=2))
+    send_queued(), send_queued()
+    assert fediverse.server.posted == []
+    clock.move(timedelta(hours=2))
+    send_queued(), send_queued()
+
+    assert [a["type"] for path, a in activities(fediverse.server) if path == "/inbox"] == ["Create"]

@@ -325,3 +325,19 @@ def test_the_queue_and_the_admin_say_where_a_reply_came_from(client, alice, post
     listing = client.get("/admin/comments/comment/?origin__exact=fediverse").content.decode()
     assert "Alice Liddell" in listing
     assert note["id"] in client.get(f"/admin/comments/comment/{comment.pk}/change/").content.decode()
+
+
+@pytest.mark.parametrize("attributed", [
+    ["https://elsewhere.example/users/eve"], {"id": "https://elsewhere.example/users/eve"}, None, [], 7,
+])
+def test_a_note_attributed_oddly_is_refused(client, alice, post, attributed):
+    response, _ = reply(client, alice, article(post), attributedTo=attributed)
+
+    assert response.status_code == 400 and not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("in_reply_to", [None, 5, ["x"], {"id": None}, "http://testserver/ap/posts/99999999999999999999"])
+def test_an_odd_in_reply_to_is_ignored(client, alice, post, in_reply_to):
+    response, _ = reply(client, alice, in_reply_to)
+
+    assert response.status_code == 202 and not Comment.objects.exists()
