@@ -211,3 +211,18 @@ def test_a_reader_on_a_server_in_secure_mode_can_follow(blog, peer, deliver, pub
     assert peer.signed_fetches and set(peer.signed_fetches) <= {peer.blog_actor["publicKey"]["id"]}
     assert len(peer.activities("Accept")) == len(peer.activities("Create")) == 1
     assert peer.problems() == []
+
+
+def test_a_post_published_again_after_unpublishing_is_created_again(blog, peer, deliver, publish, change_post):
+    follow(peer, blog, deliver)
+    post = publish()
+    deliver()
+    change_post(post, status="draft")
+    deliver()
+
+    change_post(post, status="published")
+    deliver()
+
+    kinds = [activity["type"] for activity in peer.activities() if activity["type"] != "Accept"]
+    assert kinds == ["Create", "Delete", "Create"]
+    assert peer.problems() == []
