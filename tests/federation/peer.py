@@ -200,6 +200,10 @@ class FakeInstance:
         # AUTHORIZED_FETCH does; `signed_fetches` lists the key ids that signed them.
         self.secure_mode = False
         self.signed_fetches = []
+        # A hostile or broken server: `actor_changes` is merged into the actor document (a
+        # None value removes the key); `actor_body` (bytes, content type) replaces it.
+        self.actor_changes = {}
+        self.actor_body = None
         self.following = None  # the Follow sent by follow(), until unfollow()
         self.blog_actor = None
         self._blog_keys = {}
@@ -259,12 +263,15 @@ class FakeInstance:
 
             def answer(self, status, body=b"", content_type="text/plain"):
                 if isinstance(body, (dict, list)):
-                    body, content_type = json.dumps(body).encode(), content_type
+                    body = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client stopped reading (a body past its limit)
 
             def do_GET(self):
                 if peer.down:
@@ -291,7 +298,10 @@ class FakeInstance:
                     if problem:
                         return self.answer(401, problem.encode())
                 if parts.path == f"/users/{peer.username}":
-                    return self.answer(200, peer.actor_document(), ACTIVITY_JSON)
+                    if peer.actor_body is not None:
+                        return self.answer(200, *peer.actor_body)
+                    document = {**peer.actor_document(), **peer.actor_changes}
+                    return self.answer(200, {k: v for k, v in document.items() if v is not None}, ACTIVITY_JSON)
                 if parts.path == f"/@{peer.username}":
                     return self.answer(200, f"<h1>{peer.name}</h1>".encode(), "text/html")
                 object_id = peer.base + parts.path
