@@ -43,6 +43,13 @@ CLOCK_SKEW = timedelta(hours=1)
 MAX_BODY = 1_000_000
 
 _numbers = itertools.count(1)
+# What an RFC 9421 signature covers: "rfc9421" as Mastodon signs; "rfc9421-detailed" as
+# another server might, with more components, in another order, and more parameters
+# (expires, alg).
+RFC9421_COMPONENTS = {
+    "rfc9421": ("@method", "@target-uri", "content-digest"),
+    "rfc9421-detailed": ("date", "@method", "@target-uri", "@authority", "content-type", "content-digest"),
+}
 
 
 class SignatureProblem(Exception):
@@ -538,7 +545,8 @@ class FakeInstance:
         """The headers Mastodon 4 sends with a POST of `body` to `url`.
 
         draft-cavage signs `(request-target) host date digest content-type`, as Mastodon
-        does; rfc9421 signs `@method @target-uri content-digest` with `created` and `keyid`.
+        does; rfc9421 signs `@method @target-uri content-digest` with `created` and `keyid`
+        (rfc9421-detailed: see RFC9421_COMPONENTS).
         `date` and `digest` override the true values (to sign something stale or false).
         """
         key, key_id = key or self.key, key_id or self.key_id
@@ -557,13 +565,19 @@ class FakeInstance:
                 f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(signed)}",'
                 f'signature="{b64(rsa_sign(key, text.encode()))}"'
             )
-        elif scheme == "rfc9421":
+        elif scheme in RFC9421_COMPONENTS:
             headers["Content-Digest"] = f"sha-256=:{b64(digest or true_digest)}:"
-            params = f'("@method" "@target-uri" "content-digest");created={int(date.timestamp())};keyid="{key_id}"'
-            text = "\n".join([
-                '"@method": POST', f'"@target-uri": {url}',
-                f'"content-digest": {headers["Content-Digest"]}', f'"@signature-params": {params}',
-            ])
+            values = {"@method": "POST", "@target-uri": url, "@authority": parts.netloc.lower(),
+                      "@path": parts.path or "/", "content-digest": headers["Content-Digest"],
+                      "content-type": headers["Content-Type"], "date": headers["Date"]}
+            components = RFC9421_COMPONENTS[scheme]
+            inner = " ".join(f'"{name}"' for name in components)
+            params = f"({inner});created={int(date.timestamp())}"
+            if scheme == "rfc9421-detailed":
+                params += f';expires={int(date.timestamp()) + 300};keyid="{key_id}";alg="rsa-v1_5-sha256"'
+            else:
+                params += f';keyid="{key_id}"'
+            text = "\n".join([f'"{name}": {values[name]}' for name in components] + [f'"@signature-params": {params}'])
             headers["Signature-Input"] = f"sig1={params}"
             headers["Signature"] = f"sig1=:{b64(rsa_sign(key, text.encode()))}:"
         elif scheme is not None:

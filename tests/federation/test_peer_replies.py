@@ -249,8 +249,9 @@ def test_a_readers_reply_from_the_site_is_not_sent_to_the_fediverse(
     assert peer.received == []
 
 
-def test_a_reply_signed_rfc9421_is_taken_like_any_other(blog, peer, deliver, published_post):
-    note = reply(peer, blog, deliver, blog.article_id(published_post), "Signed the new way.", scheme="rfc9421")
+@pytest.mark.parametrize("scheme", ["rfc9421", "rfc9421-detailed"])
+def test_a_reply_signed_rfc9421_is_taken_like_any_other(blog, peer, deliver, published_post, scheme):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "Signed the new way.", scheme=scheme)
 
     comment = Comment.objects.get(remote_id=note["id"])
     assert comment.origin == Comment.Origin.FEDIVERSE
