@@ -4,6 +4,8 @@ Ids are absolute URLs under settings.SITE_URL, apart from the HTML pages (a post
 not its permalink), so no HTML page ever varies on the Accept header.
 """
 
+import re
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -77,6 +79,16 @@ def actor(local_actor):
     }
 
 
+# A site-relative address in sanitized HTML (always double-quoted by the sanitizer).
+_RELATIVE = re.compile(r'\b(href|src)="(/(?!/)[^"]*)"')
+
+
+def absolute_links(html):
+    """`html` with this site's relative links and images made absolute: a remote server
+    shows them far from this site."""
+    return _RELATIVE.sub(lambda m: f'{m.group(1)}="{settings.SITE_URL}{m.group(2)}"', html)
+
+
 def article(post, *, username):
     """A post as an Article, with a short Note for servers that show only notes (FEP-b2b8)."""
     url = absolute(post.get_absolute_url())
@@ -85,13 +97,13 @@ def article(post, *, username):
         {"type": "Hashtag", "name": f"#{tag.slug}", "href": absolute(tag.get_absolute_url())}
         for tag in post.tags.all()
     ]
-    return {
+    document = {
         "id": article_id(post.pk),
         "type": "Article",
         "attributedTo": actor_id(username),
         "name": post.title,
         "summary": summary,
-        "content": post.body_html,
+        "content": absolute_links(post.body_html),
         "mediaType": "text/html",
         "url": url,
         "published": _time(post.published_at),
@@ -107,6 +119,11 @@ def article(post, *, username):
             ).strip(),
         },
     }
+    if post.cover_image:
+        document["image"] = {
+            "type": "Image", "url": absolute(post.cover_image.url), "name": post.cover_alt,
+        }
+    return document
 
 
 def note(comment, *, username, mention=None):
@@ -122,7 +139,7 @@ def note(comment, *, username, mention=None):
         "type": "Note",
         "attributedTo": actor_id(username),
         "inReplyTo": in_reply_to,
-        "content": comment.body_html,
+        "content": absolute_links(comment.body_html),
         "mediaType": "text/html",
         "url": absolute(comment.get_absolute_url()),
         "published": _time(comment.created_at),

@@ -26,6 +26,7 @@ from django.utils import timezone
 from blog.models import Post
 from comments.models import Comment
 from delivery import http, outbox
+from delivery.models import Delivery
 from federation import documents, signatures
 from federation.models import Block, Follower, LocalActor, RemoteHost, RemoteReply, host_of
 
@@ -136,6 +137,21 @@ def staff_reply_approved(comment):
     )
 
 
+def staff_reply_removed(comment):
+    """A reply sent to the fediverse that a moderator then rejected (or marked as spam) is
+    deleted there too."""
+    create_key = f"ap-fanout:Create:comment-{comment.pk}"
+    if not enabled() or not Delivery.objects.filter(key=create_key).exists():
+        return
+    outbox.enqueue(
+        FANOUT,
+        key=f"ap-fanout:Delete:comment-{comment.pk}:{_stamp(comment.moderated_at or timezone.now())}",
+        recipient=documents.note_id(comment.pk),
+        summary=f"Delete of reply {comment.pk} to a fediverse comment",
+        payload={"verb": "Delete", "comment_id": comment.pk},
+    )
+
+
 # ---------------------------------------------------------------------------------------
 # The channels
 
@@ -222,6 +238,13 @@ def deliver(delivery):
 def build_activity(payload):
     """The activity a delivery carries, from what its post or comment is now; None if nothing."""
     username, verb = payload["username"], payload["verb"]
+    if "comment_id" in payload and verb == "Delete":
+        note_id = documents.note_id(payload["comment_id"])
+        return documents.activity(
+            "Delete", activity_id=f"{note_id}#delete", username=username,
+            obj={"id": note_id, "type": "Tombstone"},
+            to=[documents.AS_PUBLIC], cc=[documents.followers_id(username)],
+        )
     if "comment_id" in payload:
         comment = Comment.objects.filter(pk=payload["comment_id"]).select_related("parent", "post").first()
         if comment is None or not comment.is_visible or not comment.post.is_published:
@@ -312,8 +335,12 @@ def _post_deleted(sender, instance, **kwargs):
 
 
 def _comment_saved(sender, instance, created, raw=False, **kwargs):
-    if not raw and instance.status == Comment.Status.APPROVED:
+    if raw or instance.user_id is None or instance.parent_id is None:
+        return  # only staff replies are sent, and they are replies with an account
+    if instance.status == Comment.Status.APPROVED:
         staff_reply_approved(instance)
+    elif instance.status in Comment.REMOVED:
+        staff_reply_removed(instance)
 
 
 def connect():

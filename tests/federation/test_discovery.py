@@ -153,3 +153,13 @@ def test_turned_off_every_endpoint_is_not_found(client, settings, path):
 def test_json_answers_are_not_html_escaped_strangely(client):
     body = client.get("/ap/actors/notes", HTTP_ACCEPT=AP).content
     assert json.loads(body)["id"].startswith("https://")
+
+
+def test_an_articles_own_links_and_images_are_absolute(client, make_post):
+    post = make_post(body="![A map](/media/map.png) [earlier](/2020/01/01/x/) [out](https://e.example/a)")
+
+    content = client.get(f"/ap/posts/{post.pk}", HTTP_ACCEPT=AP).json()["content"]
+
+    assert 'src="https://blog.example/media/map.png"' in content
+    assert 'href="https://blog.example/2020/01/01/x/"' in content
+    assert 'href="https://e.example/a"' in content

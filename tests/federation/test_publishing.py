@@ -13,7 +13,7 @@ from comments.models import Comment
 from delivery.models import Delivery
 from federation import signatures
 from federation.models import Block, Follower, LocalActor, RemoteHost
-from tests.comments.conftest import moderator  # noqa: F401
+from tests.comments.conftest import make_comment, moderator  # noqa: F401
 from tests.federation.fediverse import fediverse  # noqa: F401
 from tests.httpserver import Route
 
@@ -330,3 +330,36 @@ def test_a_rescheduled_post_is_sent_once_at_its_new_time(followers, make_post, s
     send_queued(), send_queued()
 
     assert [a["type"] for path, a in activities(fediverse.server) if path == "/inbox"] == ["Create"]
+
+
+def test_a_staff_reply_rejected_afterwards_is_deleted_in_the_fediverse(
+    client, followers, make_post, send_queued, fediverse, moderator  # noqa: F811
+):
+    alice = followers[0]
+    post = make_post(age=timedelta(days=30))
+    alice.post(client, alice.activity("Create", alice.note(f"http://testserver/ap/posts/{post.pk}")))
+    answer = moderation.reply(Comment.objects.get(), "Thank you.", by=moderator)
+    send_queued(), send_queued()
+    fediverse.server.posted.clear()
+
+    moderation.moderate(answer, "reject", by=moderator)
+    send_queued(), send_queued()
+
+    sent = activities(fediverse.server)
+    assert {path for path, _ in sent} == {"/inbox", "/users/carol/inbox"}
+    assert all(a["type"] == "Delete" and a["object"]["id"] == f"http://testserver/ap/comments/{answer.pk}"
+               for _, a in sent)
+
+
+def test_a_staff_reply_never_sent_is_not_deleted_either(
+    client, followers, make_post, send_queued, fediverse, moderator, make_comment  # noqa: F811
+):
+    post = make_post(age=timedelta(days=30))
+    parent = make_comment(post=post)
+    send_queued(), send_queued()  # the Create of make_comment's own post
+    fediverse.server.posted.clear()
+    answer = moderation.reply(parent, "Thanks.", by=moderator)
+    moderation.moderate(answer, "reject", by=moderator)
+    send_queued(), send_queued()
+
+    assert fediverse.server.posted == []
