@@ -80,6 +80,19 @@ def test_a_published_post_reaches_a_follower_as_a_signed_create_of_an_article(bl
     assert [r.path for r in peer.received] == ["/inbox"]
 
 
+def test_the_articles_links_and_images_point_back_to_the_blog(blog, peer, deliver, publish):
+    follow(peer, blog, deliver)
+
+    publish(body="See [the archive](/archive-page/) and ![a map](/media/map.png).")
+    deliver()
+
+    [create] = peer.activities("Create")
+    content = create["object"]["content"]
+    assert f'href="{blog.url}/archive-page/"' in content
+    assert f'src="{blog.url}/media/map.png"' in content
+    assert 'href="/' not in content and 'src="/' not in content
+
+
 def test_editing_a_post_sends_update_and_unpublishing_sends_delete(blog, peer, deliver, publish, change_post):
     follow(peer, blog, deliver)
     post = publish(title="First title")

@@ -189,6 +189,27 @@ def test_a_moderators_reply_reaches_the_reader_threaded_under_their_note(
     assert peer.get_json(answer["id"])["inReplyTo"] == note["id"]
 
 
+def test_a_moderators_reply_rejected_afterwards_is_deleted_on_the_readers_server(
+    blog, peer, deliver, published_post, client, moderator,
+):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "Is there a part two?")
+    comment = Comment.objects.get(remote_id=note["id"])
+    client.force_login(moderator)
+    client.post(f"/comments/moderation/{comment.pk}/reply/", {"body": "Yes, next week."})
+    deliver()
+    [create] = peer.activities("Create")
+    staff_reply = Comment.objects.get(parent=comment, user=moderator)
+
+    response = client.post("/comments/moderation/decide/", {"decide": f"reject:{staff_reply.pk}"})
+    assert response.status_code == 302
+    deliver()
+
+    [delete] = peer.activities("Delete")
+    deleted = delete["object"]
+    assert (deleted if isinstance(deleted, str) else deleted["id"]) == create["object"]["id"]
+    assert peer.problems() == []
+
+
 def test_the_readers_answer_to_the_moderators_reply_nests_under_it(
     blog, peer, deliver, published_post, client, moderator,
 ):
