@@ -80,6 +80,18 @@ def test_a_published_post_reaches_a_follower_as_a_signed_create_of_an_article(bl
     assert [r.path for r in peer.received] == ["/inbox"]
 
 
+def test_a_follower_without_a_shared_inbox_gets_the_post_in_its_own(blog, peer, deliver, publish):
+    peer.actor_changes = {"endpoints": None}  # a server that offers no shared inbox
+    follow(peer, blog, deliver)
+    peer.clear()
+
+    publish()
+    deliver()
+
+    assert [(r.path, r.type) for r in peer.received] == [("/users/alice/inbox", "Create")]
+    assert peer.problems() == []
+
+
 def test_the_articles_links_and_images_point_back_to_the_blog(blog, peer, deliver, publish):
     follow(peer, blog, deliver)
 
