@@ -192,7 +192,10 @@ def parse_signature_dictionary(value):
 class FakeInstance:
     """A Mastodon-like server with one account, `username`, at http://127.0.0.1:<port>."""
 
-    def __init__(self, username="alice", name="Alice Peer", *, key=None):
+    def __init__(self, username="alice", name="Alice Peer", *, key=None, neighbour_of=None):
+        """`neighbour_of`: another account on that instance's server (same host, same
+        shared inbox, which records in the first instance's `received`), not a server of
+        its own."""
         self.username, self.name = username, name
         self.key = key or new_key(username)
         self.received = []
@@ -215,8 +218,15 @@ class FakeInstance:
         self.blog_actor = None
         self._blog_keys = {}
         self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
+        if neighbour_of is None:
+            self.residents = {username: self}
+            self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+            self.httpd.daemon_threads = True
+            self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                           daemon=True)
+        else:
+            neighbour_of.residents[username] = self
+            self.httpd, self.thread = neighbour_of.httpd, None
         self.port = self.httpd.server_address[1]
         self.host = f"127.0.0.1:{self.port}"
         self.base = f"http://{self.host}"
@@ -227,18 +237,18 @@ class FakeInstance:
         self.followers = f"{self.actor_id}/followers"
         self.profile_url = f"{self.base}/@{username}"
         self.avatar_url = f"{self.base}/avatars/{username}.png"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
 
     # -- the server ------------------------------------------------------------------
 
     def start(self):
-        self.thread.start()
+        if self.thread is not None:
+            self.thread.start()
         return self
 
     def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        if self.thread is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
 
     @property
     def handle(self):
@@ -288,34 +298,40 @@ class FakeInstance:
                     peer.fetched.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 if parts.path == "/.well-known/webfinger":
                     resource = parse_qs(parts.query).get("resource", [""])[0]
-                    if resource not in (f"acct:{peer.handle}", peer.actor_id):
+                    account = next((a for a in peer.residents.values()
+                                    if resource in (f"acct:{a.handle}", a.actor_id)), None)
+                    if account is None:
                         return self.answer(404, b"no such account")
                     return self.answer(200, {
-                        "subject": f"acct:{peer.handle}",
-                        "aliases": [peer.actor_id, peer.profile_url],
+                        "subject": f"acct:{account.handle}",
+                        "aliases": [account.actor_id, account.profile_url],
                         "links": [
-                            {"rel": "self", "type": ACTIVITY_JSON, "href": peer.actor_id},
+                            {"rel": "self", "type": ACTIVITY_JSON, "href": account.actor_id},
                             {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html",
-                             "href": peer.profile_url},
+                             "href": account.profile_url},
                         ],
                     }, "application/jrd+json")
-                if peer.secure_mode and parts.path.startswith(f"/users/{peer.username}"):
+                match = re.match(r"/(?:users/|@)([^/]+)", parts.path)
+                account = peer.residents.get(match.group(1)) if match else None
+                if account is None:
+                    return self.answer(404, b"not here")
+                if account.secure_mode and parts.path.startswith("/users/"):
                     # Mastodon's secure mode (AUTHORIZED_FETCH): who asks must sign.
-                    problem = peer._check_fetch(self.path, self.headers)
+                    problem = account._check_fetch(self.path, self.headers)
                     if problem:
                         return self.answer(401, problem.encode())
-                if parts.path == f"/users/{peer.username}":
-                    if peer.actor_body is not None:
-                        return self.answer(200, *peer.actor_body)
-                    document = {**peer.actor_document(), **peer.actor_changes}
+                if parts.path == f"/users/{account.username}":
+                    if account.actor_body is not None:
+                        return self.answer(200, *account.actor_body)
+                    document = {**account.actor_document(), **account.actor_changes}
                     return self.answer(200, {k: v for k, v in document.items() if v is not None}, ACTIVITY_JSON)
-                if parts.path == f"/@{peer.username}":
-                    return self.answer(200, f"<h1>{peer.name}</h1>".encode(), "text/html")
+                if parts.path == f"/@{account.username}":
+                    return self.answer(200, f"<h1>{account.name}</h1>".encode(), "text/html")
                 object_id = peer.base + parts.path
-                if object_id in peer.deleted:
+                if object_id in account.deleted:
                     return self.answer(410, b"gone")
-                if object_id in peer.notes:
-                    return self.answer(200, {"@context": CONTEXT, **peer.notes[object_id]}, ACTIVITY_JSON)
+                if object_id in account.notes:
+                    return self.answer(200, {"@context": CONTEXT, **account.notes[object_id]}, ACTIVITY_JSON)
                 return self.answer(404, b"not here")
 
             def do_POST(self):
@@ -325,9 +341,11 @@ class FakeInstance:
                 body = self.rfile.read(int(length))
                 if peer.down:
                     return self.answer(503, b"down")
-                if self.path not in (urlsplit(peer.inbox).path, urlsplit(peer.shared_inbox).path):
+                inboxes = {urlsplit(a.inbox).path: a for a in peer.residents.values()}
+                inboxes[urlsplit(peer.shared_inbox).path] = peer
+                if self.path not in inboxes:
                     return self.answer(404, b"not an inbox")
-                received = peer._receive(self.command, self.path, self.headers, body)
+                received = inboxes[self.path]._receive(self.command, self.path, self.headers, body)
                 if received.problem:
                     return self.answer(401, received.problem.encode())
                 return self.answer(202)

@@ -110,3 +110,16 @@ def test_in_secure_mode_the_actor_answers_only_signed_fetches(alice, bob):
         alice.get_json(bob.actor_id)
     assert alice.signed_get(bob.actor_id).status == 200
     assert bob.signed_fetches == [alice.key_id]
+
+
+def test_a_neighbour_lives_on_the_same_server_and_shares_its_inbox(alice, bob):
+    carol = FakeInstance("carol", "Carol Next Door", neighbour_of=bob).start()
+
+    assert carol.base == bob.base and carol.shared_inbox == bob.shared_inbox
+    assert alice.discover(carol.handle)["id"] == carol.actor_id
+    assert alice.post(carol.inbox, like_from(alice, carol)).status == 202
+    assert alice.post(carol.shared_inbox, like_from(alice, carol)).status == 202
+    assert [r.path for r in carol.received] == ["/users/carol/inbox"]
+    assert [r.path for r in bob.received] == ["/inbox"]
+    carol.stop()  # the server is Bob's: it keeps running
+    assert alice.discover(bob.handle)["id"] == bob.actor_id

@@ -11,7 +11,7 @@ import pytest
 
 from delivery.models import Delivery
 from tests.federation.peer import (  # noqa: F401
-    AS_PUBLIC, blog, change_post, deliver, make_peer, peer, publish,
+    AS_PUBLIC, FakeInstance, blog, change_post, deliver, make_peer, peer, publish,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,6 +78,20 @@ def test_a_published_post_reaches_a_follower_as_a_signed_create_of_an_article(bl
     assert (fetched["id"], fetched["type"]) == (article["id"], "Article")
     # Delivered to the shared inbox, since the peer offers one.
     assert [r.path for r in peer.received] == ["/inbox"]
+
+
+def test_followers_on_one_server_are_sent_the_post_once_at_its_shared_inbox(blog, peer, deliver, publish):
+    carol = FakeInstance("carol", "Carol Next Door", neighbour_of=peer).start()
+    follow(peer, blog, deliver)
+    follow(carol, blog, deliver)
+    peer.clear()
+
+    publish()
+    deliver()
+
+    assert [(r.path, r.type) for r in peer.received] == [("/inbox", "Create")]
+    assert [r.type for r in carol.received] == ["Accept"]  # her own inbox had only her Accept
+    assert peer.problems() == []
 
 
 def test_a_follower_without_a_shared_inbox_gets_the_post_in_its_own(blog, peer, deliver, publish):
