@@ -123,7 +123,7 @@ bench-big: install
 
 # An interoperability check, never part of `make test` or CI: fediverse-pasture (from
 # PyPI, in a virtualenv of its own so its dependencies never meet the app's pins) checks
-# the blog's actor, WebFinger and inbox on loopback (docs/FEDERATION.md).
+# the blog's actor, WebFinger, inbox and a reply on loopback (docs/FEDERATION.md).
 FEDERATION_VENV ?= .venv-federation
 
 $(FEDERATION_VENV)/.installed: scripts/federation-check-requirements.txt
