@@ -3,6 +3,7 @@ followers, remote actors and likes and boosts (read only, removable)."""
 
 from django.contrib import admin
 
+from comments.moderation import is_moderator
 from federation.models import Block, Follower, Reaction, RemoteActor, RemoteHost
 
 
@@ -12,17 +13,21 @@ class BlockAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["value", "note"]
 
+    # Blocks are a moderation decision: whoever may moderate comments manages them.
     def has_module_permission(self, request):
-        return request.user.is_active and (
-            request.user.is_superuser or request.user.has_perm("comments.moderate_comment")
-        )
+        return is_moderator(request.user)
 
-    def _may(self, request):
-        return self.has_module_permission(request)
+    def has_view_permission(self, request, obj=None):
+        return is_moderator(request.user)
 
-    has_view_permission = has_add_permission = has_change_permission = has_delete_permission = (
-        lambda self, request, obj=None: self._may(request)
-    )
+    def has_add_permission(self, request):
+        return is_moderator(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_moderator(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_moderator(request.user)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -5,6 +5,7 @@ not its permalink), so no HTML page ever varies on the Accept header.
 """
 
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -25,8 +26,6 @@ def absolute(path):
 
 def site_host():
     """The host of SITE_URL (with its port, if it names one): the part after @ in handles."""
-    from urllib.parse import urlsplit
-
     return urlsplit(settings.SITE_URL).netloc
 
 

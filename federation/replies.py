@@ -152,6 +152,9 @@ def create(activity, actor):
     note = note_of(activity, actor)
     if note is None:
         return "ignored: only Notes are taken"
+    if not is_public(note):
+        # A direct or followers-only reply was not written for a public page.
+        return "ignored: only public replies become comments"
     target = find_target(object_id(note.get("inReplyTo")))
     if target is None:
         return "ignored: not a reply to this blog"
@@ -177,6 +180,18 @@ def create(activity, actor):
         if created:
             RemoteReply.objects.create(comment=comment, actor=actor)
     return f"reply received: {comment.get_status_display().lower()}"
+
+
+PUBLIC = {documents.AS_PUBLIC, "as:Public", "Public"}
+
+
+def is_public(note):
+    """Whether a Note is addressed to the public (in `to` or `cc`: public or unlisted)."""
+    audience = []
+    for field in ("to", "cc"):
+        value = note.get(field)
+        audience.extend(value if isinstance(value, list) else [value])
+    return any(isinstance(item, str) and item in PUBLIC for item in audience)
 
 
 def comments_of(note_id, actor):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from blog.models import Post
+from blog.site import site_settings
 from comments.models import Comment
 from federation import documents, inbox
 from federation.models import Follower, LocalActor
@@ -83,8 +84,6 @@ def nodeinfo_links(request):
 
 @activitypub_only
 def nodeinfo(request):
-    from blog.site import site_settings
-
     posts = Post.objects.published().count()
     return JsonResponse(
         {

@@ -341,3 +341,21 @@ def test_an_odd_in_reply_to_is_ignored(client, alice, post, in_reply_to):
     response, _ = reply(client, alice, in_reply_to)
 
     assert response.status_code == 202 and not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("audience", [
+    {"to": ["http://testserver/ap/actors/blog"]},
+    {"to": ["http://127.0.0.1/users/alice/followers"], "cc": ["http://testserver/ap/actors/blog"]},
+    {"to": []},
+])
+def test_a_private_or_direct_reply_never_becomes_a_public_comment(client, alice, post, audience):
+    response, _ = reply(client, alice, article(post), **audience)
+
+    assert response.status_code == 202 and not Comment.objects.exists()
+
+
+def test_an_unlisted_reply_is_taken(client, alice, post):
+    response, _ = reply(client, alice, article(post), to=["http://127.0.0.1/users/alice/followers"],
+                        cc=["https://www.w3.org/ns/activitystreams#Public"])
+
+    assert response.status_code == 202 and Comment.objects.count() == 1
