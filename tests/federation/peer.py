@@ -700,10 +700,22 @@ class FakeInstance:
             **extra,
         }
 
-    def reply(self, in_reply_to, text, *, scheme="draft-cavage", inbox=None):
-        """Reply to `in_reply_to` (an Article or Note id) with a public Note; returns it."""
+    def reply(self, in_reply_to, text, *, scheme="draft-cavage", inbox=None, visibility="public"):
+        """Reply to `in_reply_to` (an Article or Note id) with a Note; returns it.
+
+        `visibility` addresses it as Mastodon does: "public" (to the public, cc followers
+        and mentions), "unlisted" (to followers, cc the public), "private" (followers and
+        mentions only) or "direct" (the mentioned actors only).
+        """
         now = datetime.now(UTC).replace(microsecond=0)
         note_id = self.new_id()
+        mentioned = [self.blog_actor["id"]] if self.blog_actor else []
+        to, cc = {
+            "public": ([AS_PUBLIC], [self.followers] + mentioned),
+            "unlisted": ([self.followers], [AS_PUBLIC] + mentioned),
+            "private": ([self.followers], mentioned),
+            "direct": (mentioned, []),
+        }[visibility]
         note = {
             "id": note_id,
             "type": "Note",
@@ -712,8 +724,8 @@ class FakeInstance:
             "published": now.isoformat().replace("+00:00", "Z"),
             "url": f"{self.profile_url}/{note_id.rsplit('/', 1)[1]}",
             "attributedTo": self.actor_id,
-            "to": [AS_PUBLIC],
-            "cc": [self.followers] + ([self.blog_actor["id"]] if self.blog_actor else []),
+            "to": to,
+            "cc": cc,
             "sensitive": False,
             "content": "".join(f"<p>{paragraph}</p>" for paragraph in text.split("\n\n")),
             "tag": [{"type": "Mention", "href": self.blog_actor["id"],

@@ -286,6 +286,17 @@ def test_a_note_that_answers_nothing_of_ours_is_not_a_comment(blog, peer, delive
     assert Comment.objects.filter(remote_id=ours["id"]).exists()
 
 
+@pytest.mark.parametrize("visibility, becomes_a_comment", [
+    ("public", True), ("unlisted", True), ("private", False), ("direct", False),
+])
+def test_only_a_reply_addressed_to_the_public_becomes_a_comment(
+    blog, peer, deliver, published_post, visibility, becomes_a_comment,
+):
+    note = reply(peer, blog, deliver, blog.article_id(published_post), "For whom?", visibility=visibility)
+
+    assert Comment.objects.filter(remote_id=note["id"]).exists() is becomes_a_comment
+
+
 def test_the_same_reply_delivered_twice_is_one_comment(blog, peer, deliver, published_post):
     note = reply(peer, blog, deliver, blog.article_id(published_post), "Said once.")
     again = peer.post(peer.blog_shared_inbox, peer.wrap("Create", note))
