@@ -214,6 +214,7 @@ class FakeInstance:
         # None value removes the key); `actor_body` (bytes, content type) replaces it.
         self.actor_changes = {}
         self.actor_body = None
+        self.gone = False  # after delete_account(): the actor answers 410, as Mastodon's do
         self.following = None  # the Follow sent by follow(), until unfollow()
         self.blog_actor = None
         self._blog_keys = {}
@@ -321,6 +322,8 @@ class FakeInstance:
                     if problem:
                         return self.answer(401, problem.encode())
                 if parts.path == f"/users/{account.username}":
+                    if account.gone:
+                        return self.answer(410, b"gone")
                     if account.actor_body is not None:
                         return self.answer(200, *account.actor_body)
                     document = {**account.actor_document(), **account.actor_changes}
@@ -757,6 +760,19 @@ class FakeInstance:
             "actor": self.actor_id,
             "to": [AS_PUBLIC],
             "object": {"id": note["id"], "type": "Tombstone", "atomUri": note["id"]},
+        })
+
+    def delete_account(self):
+        """The account is deleted: its server tells those it knows (signed with the key it
+        keeps for that), then its actor answers 410 Gone."""
+        self.gone = True
+        return self.post(self.blog_shared_inbox, {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{self.actor_id}#delete",
+            "type": "Delete",
+            "actor": self.actor_id,
+            "to": [AS_PUBLIC],
+            "object": self.actor_id,
         })
 
     def like(self, object_id):

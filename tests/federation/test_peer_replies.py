@@ -12,7 +12,7 @@ import pytest
 
 from comments.models import Comment
 from tests.comments.conftest import comment_data, moderator, post_comment  # noqa: F401
-from tests.federation.peer import blog, deliver, make_peer, peer  # noqa: F401
+from tests.federation.peer import blog, deliver, make_peer, peer, publish  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -334,3 +334,29 @@ def test_a_like_and_a_boost_are_counted_on_the_post_and_undone(blog, peer, deliv
     deliver()
     assert Reaction.objects.counts_for(published_post) == {"like": 0, "announce": 0}
     assert shown() == []
+
+
+def test_a_deleted_account_leaves_no_comment_follow_or_like_behind(
+    blog, make_peer, deliver, published_post, client, moderator, publish,
+):
+    alice, bob = make_peer("alice", "Alice Peer"), make_peer("bob", "Bob Elsewhere")
+    for peer in (alice, bob):
+        assert peer.follow(blog.handle).status == 202
+    note = reply(alice, blog, deliver, blog.article_id(published_post), "Soon my account is gone.")
+    approve(client, moderator, Comment.objects.get(remote_id=note["id"]))
+    assert alice.like(blog.article_id(published_post)).status == 202
+    deliver()
+    before = blog.page(published_post)
+    assert "Soon my account is gone." in before and "1 like" in before
+    alice.clear()
+
+    answer = alice.delete_account()
+    deliver()
+
+    assert answer.status == 202, answer.body
+    page = blog.page(published_post)
+    assert "Soon my account is gone." not in page and "1 like" not in page
+    publish()
+    deliver()
+    assert alice.received == []
+    assert len(bob.activities("Create")) == 1  # Bob, still following, gets the post
