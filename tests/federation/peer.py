@@ -880,6 +880,19 @@ def peer(make_peer):
 
 
 @pytest.fixture
+def known(blog, peer):
+    """The peer, having looked the blog up (as a server does before sending it anything)."""
+    peer.blog_actor = peer.discover(blog.handle)
+    return peer
+
+
+def follow_activity(peer):
+    """A Follow of the blog by `peer`, as Mastodon writes one (not sent)."""
+    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{peer.base}/follows/1",
+            "type": "Follow", "actor": peer.actor_id, "object": peer.blog_actor["id"]}
+
+
+@pytest.fixture
 def deliver(send_queued):
     """deliver(): run the queue as the worker would until nothing more is due now (a
     delivery may queue others: one post fans out to each follower's inbox)."""

@@ -9,23 +9,13 @@ import pytest
 
 from comments.models import Comment
 from delivery.models import Delivery
-from tests.federation.peer import blog, deliver, make_peer, peer, publish  # noqa: F401
+from tests.federation.peer import (  # noqa: F401
+    blog, deliver, follow_activity, known, make_peer, peer, publish,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FLAWS = ["bad-signature", "stale-date", "wrong-digest", "unsigned"]
-
-
-def follow_activity(peer):
-    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{peer.base}/follows/1",
-            "type": "Follow", "actor": peer.actor_id, "object": peer.blog_actor["id"]}
-
-
-@pytest.fixture
-def known(blog, peer):
-    """The peer, having looked the blog up (as a server does before sending anything)."""
-    peer.blog_actor = peer.discover(blog.handle)
-    return peer
 
 
 @pytest.fixture

@@ -11,21 +11,10 @@ import pytest
 
 from delivery.models import Delivery
 from tests.federation.peer import (  # noqa: F401
-    ACTIVITY_JSON, blog, deliver, make_peer, new_key, peer, public_pem,
+    ACTIVITY_JSON, blog, deliver, follow_activity, known, make_peer, new_key, peer, public_pem,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def follow_activity(peer):
-    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{peer.base}/follows/1",
-            "type": "Follow", "actor": peer.actor_id, "object": peer.blog_actor["id"]}
-
-
-@pytest.fixture
-def known(blog, peer):
-    peer.blog_actor = peer.discover(blog.handle)
-    return peer
 
 
 def key_owned_by_someone_else(peer):

@@ -2,7 +2,8 @@
 
 It waits for a moderator like a comment from the form, shows in the thread "via the
 fediverse" once approved, follows its author's edits and deletion, and a moderator's
-reply to it reaches its author's server, threaded under their Note.
+reply to it reaches its author's server, threaded under their Note. Likes and boosts are
+counted on the post; a deleted account leaves nothing behind.
 """
 
 import re
