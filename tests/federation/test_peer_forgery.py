@@ -2,13 +2,15 @@
 
 Each forged request is otherwise a perfectly good one from the fake instance: only the
 flaw named differs. "Nothing changes" is checked from outside too: a forged Follow that
-had been taken would bring the next post to the forger's inbox.
+had been taken would bring the next post to the forger's inbox. An actor a moderator
+blocked is refused the same way, with 403.
 """
 
 import pytest
 
 from comments.models import Comment
 from delivery.models import Delivery
+from tests.comments.conftest import moderator  # noqa: F401
 from tests.federation.peer import (  # noqa: F401
     blog, deliver, follow_activity, known, make_peer, peer, publish,
 )
@@ -134,3 +136,26 @@ def test_with_activitypub_off_the_blog_is_not_on_the_fediverse(known, blog, sett
     assert known.post(known.blog_actor["inbox"], follow_activity(known)).status == 404
     deliver()
     assert known.received == []
+
+
+def test_a_blocked_actor_is_refused_with_403_and_sent_nothing_more(
+    blog, make_peer, deliver, publish, client, moderator, published_post,
+):
+    alice, bob = make_peer("alice", "Alice Peer"), make_peer("bob", "Bob Elsewhere")
+    for peer in (alice, bob):
+        assert peer.follow(blog.handle).status == 202
+    deliver()
+    alice.clear()
+
+    client.force_login(moderator)
+    response = client.post("/admin/federation/block/add/",
+                           {"kind": "actor", "value": alice.actor_id, "note": "Spam replies"})
+    assert response.status_code == 302
+    answer = alice.reply(blog.article_id(published_post), "Spam, spam, spam.")
+    publish()
+    deliver()
+
+    assert answer.status == 403
+    assert not Comment.objects.filter(remote_id=answer.activity["id"]).exists()
+    assert alice.received == []
+    assert len(bob.activities("Create")) == 1
