@@ -376,6 +376,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # 404 and nothing is sent.
 ACTIVITYPUB_ENABLED = env_bool("ACTIVITYPUB_ENABLED", True)
 ACTIVITYPUB_BLOG_USERNAME = os.environ.get("ACTIVITYPUB_BLOG_USERNAME", "blog").strip() or "blog"
+# Each author with a published post is an actor of their own too (@username@host), who
+# publishes their posts; the blog then boosts them to its followers.
+ACTIVITYPUB_AUTHORS = env_bool("ACTIVITYPUB_AUTHORS", False)
 # Inbox bodies past this are refused (413) before they are read or parsed; Mastodon's own
 # activities are a few kilobytes.
 ACTIVITYPUB_INBOX_MAX_BYTES = env_int("ACTIVITYPUB_INBOX_MAX_BYTES", 128 * 1024)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from blog.models import display_name
 from blog.site import site_settings
 from federation.models import host_of
 
@@ -53,17 +54,25 @@ def note_id(comment_id):
     return absolute(reverse("federation:note", args=[comment_id]))
 
 
-def actor(local_actor):
+def actor(local_actor, *, user=None):
+    """The actor document of the blog, or of the author `user` when it is theirs."""
     username = local_actor.username
     settings_row = site_settings()
+    if user is None:
+        name, url = settings_row.name, absolute(reverse("blog:post-index"))
+        summary = render_to_string("federation/actor_summary.html", {"site": settings_row})
+    else:
+        name, url = display_name(user), absolute(reverse("blog:author-detail", args=[username]))
+        profile = getattr(user, "author_profile", None)
+        summary = render_to_string("federation/author_summary.html", {"profile": profile, "site": settings_row})
     return {
         "@context": CONTEXT,
         "id": actor_id(username),
         "type": "Person",
         "preferredUsername": username,
-        "name": settings_row.name,
-        "summary": render_to_string("federation/actor_summary.html", {"site": settings_row}).strip(),
-        "url": absolute(reverse("blog:post-index")),
+        "name": name,
+        "summary": summary.strip(),
+        "url": url,
         "inbox": inbox_id(username),
         "outbox": absolute(reverse("federation:outbox", args=[username])),
         "followers": followers_id(username),
@@ -179,7 +188,7 @@ def ordered_collection(collection_id, *, total, items=None):
     return document
 
 
-def webfinger(username):
+def webfinger(username, *, profile_page=None):
     host = site_host()
     return {
         "subject": f"acct:{username}@{host}",
@@ -189,7 +198,7 @@ def webfinger(username):
             {
                 "rel": "http://webfinger.net/rel/profile-page",
                 "type": "text/html",
-                "href": absolute(reverse("blog:post-index")),
+                "href": profile_page or absolute(reverse("blog:post-index")),
             },
         ],
     }

@@ -20,12 +20,11 @@ from django.core.cache import cache
 from django.db import transaction
 
 from blog.ratelimit import parse_rate
-from federation import documents, remote, signatures
+from federation import accounts, remote, signatures
 from federation.models import (
     URL_MAX_LENGTH,
     Block,
     Follower,
-    LocalActor,
     ReceivedActivity,
     RemoteActor,
     host_of,
@@ -226,11 +225,9 @@ def apply(activity, actor):
 
 
 def local_actor_for(url):
-    """Our actor whose id is `url`, or None."""
-    blog_username = settings.ACTIVITYPUB_BLOG_USERNAME
-    if url == documents.actor_id(blog_username):
-        return LocalActor.blog()
-    return None
+    """Our actor whose id is `url` (the blog, or an author when authors are actors), or None."""
+    found = accounts.from_url(url)
+    return found[0] if found else None
 
 
 @handles("Follow")

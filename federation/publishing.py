@@ -27,7 +27,7 @@ from blog.models import Post
 from comments.models import Comment
 from delivery import http, outbox
 from delivery.models import Delivery
-from federation import documents, signatures
+from federation import accounts, documents, signatures
 from federation.models import Block, Follower, LocalActor, RemoteHost, RemoteReply, host_of
 
 logger = logging.getLogger(__name__)
@@ -87,30 +87,32 @@ def post_changed(post, *, was_visible, was_published_at, was_published):
             # Named by this save (a post published again after a Delete is created again)
             # and checked against the publication time when it runs (a rescheduled post's
             # earlier Create then sends nothing).
-            _fanout("Create", post.pk, stamp=_stamp(post.updated_at), not_before=post.published_at,
+            _fanout("Create", post, stamp=_stamp(post.updated_at), not_before=post.published_at,
                     published=_stamp(post.published_at))
         elif was_visible and post.published_at <= now:
-            _fanout("Update", post.pk, stamp=_stamp(post.updated_at))
+            _fanout("Update", post, stamp=_stamp(post.updated_at))
     elif published and was_visible and post.published_at <= now:
-        _fanout("Update", post.pk, stamp=_stamp(post.updated_at))
+        _fanout("Update", post, stamp=_stamp(post.updated_at))
     elif not published and was_visible:
-        _fanout("Delete", post.pk, stamp=_stamp(now))
+        _fanout("Delete", post, stamp=_stamp(now))
 
 
 def post_deleted(post, *, was_visible):
     if enabled() and was_visible:
-        _fanout("Delete", post.pk, stamp=_stamp(timezone.now()))
+        _fanout("Delete", post, stamp=_stamp(timezone.now()))
 
 
-def _fanout(verb, post_id, *, stamp, not_before=None, published=None):
+def _fanout(verb, post, *, stamp, not_before=None, published=None):
     if not Follower.objects.exists():
         return  # nobody to tell: a blog without followers queues nothing
+    post_id = post.pk
     outbox.enqueue(
         FANOUT,
         key=f"ap-fanout:{verb}:post-{post_id}:{stamp}",
         recipient=documents.article_id(post_id),
         summary=f"{verb} of post {post_id} to followers",
-        payload={"verb": verb, "post_id": post_id, "stamp": stamp, "published": published},
+        payload={"verb": verb, "post_id": post_id, "stamp": stamp, "published": published,
+                 "publisher": accounts.publisher(post)},
         not_before=not_before,
     )
 
@@ -183,22 +185,36 @@ def fan_out(delivery):
     if not enabled():
         raise outbox.GiveUp("ActivityPub is turned off (ACTIVITYPUB_ENABLED).")
     payload = delivery.payload
-    local = LocalActor.blog()
-    extra = []
+    blog = LocalActor.blog()
     if "comment_id" in payload:
         reply = RemoteReply.objects.filter(comment__replies=payload["comment_id"]).select_related("actor").first()
-        if reply is not None:
-            extra.append(reply.actor)
-        kind, target = "comment", payload["comment_id"]
-    else:
-        kind, target = "post", payload["post_id"]
-    for inbox in follower_inboxes(local, extra=extra):
+        extra = [reply.actor] if reply is not None else []
+        _queue_each(payload, follower_inboxes(blog, extra=extra), username=blog.username,
+                    what=f"comment-{payload['comment_id']}")
+        return
+    what = f"post-{payload['post_id']}"
+    publisher = payload.get("publisher") or blog.username
+    if publisher == blog.username:
+        _queue_each(payload, follower_inboxes(blog), username=blog.username, what=what)
+        return
+    # An author's post: from the author to their followers and the blog's, whose servers
+    # then also get the blog's boost of it (for their timelines, which follow the blog).
+    author = LocalActor.named(publisher)
+    blog_inboxes = follower_inboxes(blog)
+    everyone = list(dict.fromkeys(follower_inboxes(author) + blog_inboxes))
+    _queue_each(payload, everyone, username=publisher, what=what)
+    if payload["verb"] == "Create":
+        _queue_each({**payload, "verb": "Announce"}, blog_inboxes, username=blog.username, what=what)
+
+
+def _queue_each(payload, inboxes, *, username, what):
+    for inbox in inboxes:
         outbox.enqueue(
             CHANNEL,
-            key=f"ap:{payload['verb']}:{kind}-{target}:{payload.get('stamp', '')}:{inbox}",
+            key=f"ap:{payload['verb']}:{what}:{payload.get('stamp', '')}:{inbox}",
             recipient=inbox,
-            summary=f"{payload['verb']} of {kind} {target}",
-            payload={**payload, "inbox": inbox, "username": local.username},
+            summary=f"{payload['verb']} of {what.replace('-', ' ')}",
+            payload={**payload, "inbox": inbox, "username": username},
         )
 
 
@@ -263,12 +279,15 @@ def build_activity(payload):
             "Delete", activity_id=activity_id, username=username,
             obj={"id": article_id, "type": "Tombstone"}, to=to, cc=cc,
         )
-    post = Post.objects.published().filter(pk=payload["post_id"]).first()
+    post = Post.objects.published().filter(pk=payload["post_id"]).select_related("author").first()
     if post is None:
         return None
-    if verb == "Create" and _stamp(post.published_at) != payload["published"]:
+    if verb in ("Create", "Announce") and _stamp(post.published_at) != payload["published"]:
         return None  # rescheduled or republished since: that later Create announces it
-    article = documents.article(post, username=username)
+    if verb == "Announce":
+        return documents.activity(verb, activity_id=activity_id, username=username, obj=article_id,
+                                  to=to, cc=cc)
+    article = documents.article(post, username=accounts.publisher(post))
     return documents.activity(verb, activity_id=activity_id, username=username, obj=article, to=to, cc=cc)
 
 

@@ -18,8 +18,8 @@ from django.views.decorators.csrf import csrf_exempt
 from blog.models import Post
 from blog.site import site_settings
 from comments.models import Comment
-from federation import documents, inbox
-from federation.models import Follower, LocalActor
+from federation import accounts, documents, inbox
+from federation.models import Follower
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +50,11 @@ def wants_json(request):
 
 
 def _local_actor(username):
-    if username != settings.ACTIVITYPUB_BLOG_USERNAME:
+    """(LocalActor, author or None) for `username`, or 404."""
+    found = accounts.local_actor(username)
+    if found is None:
         raise Http404("No such actor.")
-    return LocalActor.blog()
+    return found
 
 
 _ACCT = re.compile(r"^(?:acct:)?@?([^@\s]+)@([^@\s]+)$", re.IGNORECASE)
@@ -67,11 +69,17 @@ def webfinger(request):
     match = _ACCT.match(resource)
     if match and match.group(2).lower() == documents.site_host().lower():
         username = match.group(1)
-    elif resource in (documents.actor_id(settings.ACTIVITYPUB_BLOG_USERNAME),):
+    elif resource == documents.actor_id(settings.ACTIVITYPUB_BLOG_USERNAME):
         username = settings.ACTIVITYPUB_BLOG_USERNAME
-    if username != settings.ACTIVITYPUB_BLOG_USERNAME:
+    if username == settings.ACTIVITYPUB_BLOG_USERNAME:
+        document = documents.webfinger(username)
+    elif username is not None and accounts.author(username) is not None:
+        document = documents.webfinger(
+            username, profile_page=documents.absolute(reverse("blog:author-detail", args=[username]))
+        )
+    else:
         return JsonResponse({"error": "No such account here."}, status=404)
-    return activity_json(documents.webfinger(username), content_type="application/jrd+json")
+    return activity_json(document, content_type="application/jrd+json")
 
 
 @activitypub_only
@@ -102,26 +110,29 @@ def nodeinfo(request):
 
 @activitypub_only
 def actor(request, username):
-    local = _local_actor(username)
+    local, user = _local_actor(username)
     if not wants_json(request):
-        return redirect("blog:post-index")
-    response = activity_json(documents.actor(local))
+        return redirect("blog:author-detail", username=username) if user else redirect("blog:post-index")
+    response = activity_json(documents.actor(local, user=user))
     response["Vary"] = "Accept"
     return response
 
 
 @activitypub_only
 def outbox(request, username):
-    _local_actor(username)
-    posts = list(Post.objects.published().select_related("author").prefetch_related("tags")[:20])
+    _, user = _local_actor(username)
+    published = Post.objects.published()
+    if user is not None:
+        published = published.filter(author=user)
+    posts = list(published.select_related("author").prefetch_related("tags")[:20])
     items = []
     for post in posts:
-        article = documents.article(post, username=username)
+        article = documents.article(post, username=accounts.publisher(post))
         items.append(documents.activity(
             "Create", activity_id=f"{article['id']}#create", username=username, obj=article,
             to=article["to"], cc=article["cc"],
         ))
-    total = Post.objects.published().count()
+    total = published.count()
     collection_id = documents.absolute(reverse("federation:outbox", args=[username]))
     return activity_json(documents.ordered_collection(collection_id, total=total, items=items))
 
@@ -129,18 +140,18 @@ def outbox(request, username):
 @activitypub_only
 def followers(request, username):
     """How many follow the blog; who they are is theirs to tell (as Mastodon does)."""
-    local = _local_actor(username)
+    local, _ = _local_actor(username)
     total = Follower.objects.filter(local_actor=local).count()
     return activity_json(documents.ordered_collection(documents.followers_id(username), total=total))
 
 
 @activitypub_only
 def article(request, pk):
-    post = get_object_or_404(Post.objects.published().prefetch_related("tags"), pk=pk)
+    post = get_object_or_404(Post.objects.published().select_related("author").prefetch_related("tags"), pk=pk)
     if not wants_json(request):
         return redirect(post.get_absolute_url())
     document = {"@context": documents.CONTEXT[0],
-                **documents.article(post, username=settings.ACTIVITYPUB_BLOG_USERNAME)}
+                **documents.article(post, username=accounts.publisher(post))}
     return activity_json(document)
 
 
