@@ -265,3 +265,31 @@ def test_a_post_published_again_after_unpublishing_is_created_again(blog, peer, 
     kinds = [activity["type"] for activity in peer.activities() if activity["type"] != "Accept"]
     assert kinds == ["Create", "Delete", "Create"]
     assert peer.problems() == []
+
+
+def test_with_authors_on_a_reader_follows_an_author_and_gets_their_posts(
+    blog, make_peer, deliver, publish, author, settings,
+):
+    settings.ACTIVITYPUB_AUTHORS = True
+    publish(slug="first-post")  # an author is an actor once they have a published post
+    alice, bob = make_peer("alice", "Alice Peer"), make_peer("bob", "Bob Elsewhere")
+    follow(alice, blog, deliver)  # Alice follows the blog
+    answer = bob.follow(f"{author.username}@{blog.host}")  # Bob follows the author
+    assert answer.status == 202, answer.body
+    deliver()
+    author_actor = bob.blog_actor
+    assert author_actor["id"] != alice.blog_actor["id"]
+    [accept] = bob.activities("Accept")
+    assert accept["actor"] == author_actor["id"]
+
+    publish(title="Second post", slug="second-post")
+    deliver()
+
+    # Bob has the Article from its author; Alice, the blog's boost of it.
+    [create] = bob.activities("Create")
+    assert create["actor"] == create["object"]["attributedTo"] == author_actor["id"]
+    [announce] = alice.activities("Announce")
+    assert announce["actor"] == alice.blog_actor["id"]
+    announced = announce["object"]
+    assert (announced if isinstance(announced, str) else announced["id"]) == create["object"]["id"]
+    assert alice.problems() == bob.problems() == []
