@@ -1,0 +1,115 @@
+"""Where an all-caches-cold post page spends its time: each kept fragment, and the rest.
+
+    .venv/bin/python bench/cold_parts.py      (after bench/run.py has built bench/.work/)
+
+The requests are bench/worker.py's "ours, all caches cold": a new query string each time
+and Django's cache emptied before each request (untimed). Every call of pagecache.fragment
+is timed, exclusive of fragments inside it (its queries and its rendering); the thread's
+is split into its template and the rest (the query and the tree). "rest of the page" is
+the whole request less the fragments: middleware, the post's queries, the page's own
+templates. Medians over BENCH_SAMPLES requests (default 40) for each post.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", 40))
+
+
+def main():
+    if "DJANGO_SETTINGS_MODULE" not in os.environ:
+        from run import OUR_PYTHON, WORK, our_env
+
+        if not (WORK / "ours.sqlite3").exists():
+            sys.exit("Run bench/run.py first: it builds bench/.work/ours.sqlite3.")
+        urls = subprocess.run(
+            [str(OUR_PYTHON), str(HERE / "load_ours.py")], env=our_env(), check=True,
+            capture_output=True, text=True,
+        ).stdout.strip().splitlines()[-1]
+        env = our_env(BENCH_URLS=urls)
+        os.execve(str(OUR_PYTHON), [str(OUR_PYTHON), __file__], env)
+    measure(json.loads(os.environ["BENCH_URLS"]))
+
+
+def measure(urls):
+    import logging
+
+    import django
+
+    django.setup()
+    logging.disable(logging.CRITICAL)  # the request log lines
+
+    from django.core.cache import cache
+    from django.test import Client
+
+    import pagecache
+    from comments.templatetags import comment_tags
+
+    spent = defaultdict(float)
+    inside = []  # the fragments being computed, innermost last
+
+    def timed(label, work):
+        inside.append(0.0)
+        started = time.perf_counter()
+        try:
+            return work()
+        finally:
+            elapsed = time.perf_counter() - started
+            children = inside.pop()
+            spent[label] += elapsed - children
+            if inside:
+                inside[-1] += elapsed
+
+    original_fragment = pagecache.fragment
+    original_render = comment_tags.render_to_string
+
+    def fragment(request, name, keys, render):
+        label = name.split(":")[0]
+        return timed(label, lambda: original_fragment(request, name, keys, render))
+
+    def render_to_string(template_name, *args, **kwargs):
+        label = "thread: its template" if "_thread_items" in template_name else "form: its template"
+        return timed(label, lambda: original_render(template_name, *args, **kwargs))
+
+    pagecache.fragment = fragment
+    comment_tags.render_to_string = render_to_string
+
+    client = Client()
+    counter = 0
+    print(f"All caches cold, median ms of {SAMPLES} requests (exclusive of fragments inside):")
+    for size, url in urls.items():
+        if size == "10":
+            continue
+        samples = defaultdict(list)
+        for number in range(SAMPLES + 5):
+            counter += 1
+            cache.clear()
+            spent.clear()
+            started = time.perf_counter()
+            response = client.get(f"{url}?nocache={counter}")
+            total = time.perf_counter() - started
+            assert response.status_code == 200
+            if number < 5:
+                continue  # warming up: templates compiled, connections open
+            samples["whole page"].append(total)
+            for label, seconds in spent.items():
+                samples[label].append(seconds)
+            samples["rest of the page"].append(total - sum(spent.values()))
+        print(f"\n{size} comments\n")
+        print("| part | median ms |")
+        print("| --- | ---: |")
+        for label, values in sorted(samples.items(), key=lambda item: -statistics.median(item[1])):
+            print(f"| {label} | {statistics.median(values) * 1000:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
