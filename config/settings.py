@@ -163,13 +163,13 @@ TEMPLATES = [
     },
     # Templates under templates/jinja2/ (the comment thread's items): Jinja2 renders a
     # long loop several times faster than Django's language, escaping the same way
-    # (config/jinja2.py). Rendered by naming the engine: render_to_string(..., using="jinja2").
+    # (blog/jinja2.py). Rendered by naming the engine: render_to_string(..., using="jinja2").
     {
         "NAME": "jinja2",
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "config.jinja2.environment"},
+        "OPTIONS": {"environment": "blog.jinja2.environment"},
     },
 ]
 

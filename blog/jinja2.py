@@ -1,7 +1,9 @@
 """The Jinja2 environment of the templates under templates/jinja2/ (docs/ARCHITECTURE.md).
 
 Django's own Jinja2 backend builds it (settings.TEMPLATES names this function); the
-options it passes (autoescaping on, reloading when DEBUG) are kept as they come.
+options it passes (autoescaping on, reloading when DEBUG) are kept as they come. It lives
+in an app, not in config/, because how a page is escaped is part of what renders pages:
+the page cache's release digest (pagecache.store.release) covers our apps' code.
 """
 
 import html
