@@ -7,7 +7,9 @@ and Django's cache emptied before each request (untimed). Every call of pagecach
 is timed, exclusive of fragments inside it (its queries and its rendering); the thread's
 is split into its template and the rest (the query and the tree). "rest of the page" is
 the whole request less the fragments: middleware, the post's queries, the page's own
-templates. Medians over BENCH_SAMPLES requests (default 40) for each post.
+templates. Each part's queries are counted, with the time spent waiting on the database
+for them (the rest of a query's cost, building its SQL and its rows, is Python's).
+Medians over BENCH_SAMPLES requests (default 40) for each post.
 """
 
 import json
@@ -49,25 +51,37 @@ def measure(urls):
     logging.disable(logging.CRITICAL)  # the request log lines
 
     from django.core.cache import cache
+    from django.db import connection
     from django.test import Client
 
     import pagecache
     from comments.templatetags import comment_tags
 
     spent = defaultdict(float)
-    inside = []  # the fragments being computed, innermost last
+    inside = []  # [label, time in fragments inside it] of the fragments being computed
+    queries = defaultdict(int)
+    in_database = defaultdict(float)
 
     def timed(label, work):
-        inside.append(0.0)
+        inside.append([label, 0.0])
         started = time.perf_counter()
         try:
             return work()
         finally:
             elapsed = time.perf_counter() - started
-            children = inside.pop()
+            children = inside.pop()[1]
             spent[label] += elapsed - children
             if inside:
-                inside[-1] += elapsed
+                inside[-1][1] += elapsed
+
+    def count(execute, sql, params, many, context):
+        label = inside[-1][0] if inside else "rest of the page"
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries[label] += 1
+            in_database[label] += time.perf_counter() - started
 
     original_fragment = pagecache.fragment
     original_render = comment_tags.render_to_string
@@ -89,13 +103,16 @@ def measure(urls):
     for size, url in urls.items():
         if size == "10":
             continue
-        samples = defaultdict(list)
+        samples, database = defaultdict(list), defaultdict(list)
         for number in range(SAMPLES + 5):
             counter += 1
             cache.clear()
             spent.clear()
+            queries.clear()
+            in_database.clear()
             started = time.perf_counter()
-            response = client.get(f"{url}?nocache={counter}")
+            with connection.execute_wrapper(count):
+                response = client.get(f"{url}?nocache={counter}")
             total = time.perf_counter() - started
             assert response.status_code == 200
             if number < 5:
@@ -104,11 +121,16 @@ def measure(urls):
             for label, seconds in spent.items():
                 samples[label].append(seconds)
             samples["rest of the page"].append(total - sum(spent.values()))
+            for label, seconds in in_database.items():
+                database[label].append(seconds)
+            database["whole page"].append(sum(in_database.values()))
+        queries["whole page"] = sum(queries.values())
         print(f"\n{size} comments\n")
-        print("| part | median ms |")
-        print("| --- | ---: |")
+        print("| part | median ms | queries | of which in the database, ms |")
+        print("| --- | ---: | ---: | ---: |")
         for label, values in sorted(samples.items(), key=lambda item: -statistics.median(item[1])):
-            print(f"| {label} | {statistics.median(values) * 1000:.2f} |")
+            waited = statistics.median(database[label]) * 1000 if database[label] else 0
+            print(f"| {label} | {statistics.median(values) * 1000:.2f} | {queries[label]} | {waited:.2f} |")
 
 
 if __name__ == "__main__":
