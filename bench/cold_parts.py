@@ -4,11 +4,11 @@
 
 The requests are bench/worker.py's "ours, all caches cold": a new query string each time
 and Django's cache emptied before each request (untimed). Every call of pagecache.fragment
-is timed, exclusive of fragments inside it (its queries and its rendering); the thread's
-is split into its template and the rest (the query and the tree). "rest of the page" is
-the whole request less the fragments: middleware, the post's queries, the page's own
-templates. Each part's queries are counted, with the time spent waiting on the database
-for them (the rest of a query's cost, building its SQL and its rows, is Python's).
+is timed, exclusive of fragments inside it, and split into its template ("its template")
+and the rest of its work (its queries; for the thread, its query and the tree). "rest of
+the page" is the whole request less those parts: middleware, the post's queries, the
+page's own templates. Each part's queries are counted, with the time spent waiting on the
+database for them (the rest of a query's cost, building its SQL and its rows, is Python's).
 Medians over BENCH_SAMPLES requests (default 40) for each post.
 """
 
@@ -55,7 +55,9 @@ def measure(urls):
     from django.test import Client
 
     import pagecache
+    from blog.templatetags import blog_tags
     from comments.templatetags import comment_tags
+    from pages.templatetags import page_tags
 
     spent = defaultdict(float)
     inside = []  # [label, time in fragments inside it] of the fragments being computed
@@ -84,18 +86,16 @@ def measure(urls):
             in_database[label] += time.perf_counter() - started
 
     original_fragment = pagecache.fragment
-    original_render = comment_tags.render_to_string
 
     def fragment(request, name, keys, render):
         label = name.split(":")[0]
         return timed(label, lambda: original_fragment(request, name, keys, render))
 
-    def render_to_string(template_name, *args, **kwargs):
-        label = "thread: its template" if "_thread_items" in template_name else "form: its template"
-        return timed(label, lambda: original_render(template_name, *args, **kwargs))
-
     pagecache.fragment = fragment
-    comment_tags.render_to_string = render_to_string
+    # A fragment's template, told apart from the rest of its work (mostly its queries).
+    for module in (comment_tags, blog_tags, page_tags):
+        if hasattr(module, "render_to_string"):
+            module.render_to_string = template_timer(timed, inside, module.render_to_string)
 
     client = Client()
     counter = 0
@@ -131,6 +131,14 @@ def measure(urls):
         for label, values in sorted(samples.items(), key=lambda item: -statistics.median(item[1])):
             waited = statistics.median(database[label]) * 1000 if database[label] else 0
             print(f"| {label} | {statistics.median(values) * 1000:.2f} | {queries[label]} | {waited:.2f} |")
+
+
+def template_timer(timed, inside, render_to_string):
+    def timed_render(template_name, *args, **kwargs):
+        label = f"{inside[-1][0]}: its template" if inside else f"{template_name}"
+        return timed(label, lambda: render_to_string(template_name, *args, **kwargs))
+
+    return timed_render
 
 
 if __name__ == "__main__":

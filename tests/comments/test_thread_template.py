@@ -114,3 +114,13 @@ def test_the_thread_template_is_for_jinja2_alone():
 
     with pytest.raises(TemplateDoesNotExist):
         engines["django"].get_template("comments/_thread_items.html")
+
+
+def test_the_post_page_shows_commenters_text_escaped_the_django_way(client, published_post,
+                                                                    make_comment):
+    make_comment(name="Ada \"Ace\" O'Neil <b>")
+
+    html = client.get(published_post.get_absolute_url()).content.decode()
+
+    assert ">Ada &quot;Ace&quot; O&#x27;Neil &lt;b&gt;</span>" in html
+    assert "&#39;" not in html and "&#34;" not in html
