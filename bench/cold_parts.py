@@ -28,7 +28,8 @@ SAMPLES = int(os.environ.get("BENCH_SAMPLES", 40))
 
 
 def main():
-    if "DJANGO_SETTINGS_MODULE" not in os.environ:
+    if "BENCH_URLS" not in os.environ:
+        # Started by hand: again, in our virtualenv with the benchmark's settings and data.
         from run import OUR_PYTHON, WORK, our_env
 
         if not (WORK / "ours.sqlite3").exists():
