@@ -106,6 +106,7 @@ bench: install
 	@command -v wrk >/dev/null || { apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/cold_parts.py
 	$(BIN)/python bench/markdown_pathological.py
 	$(BIN)/python bench/image_uploads.py
 	$(BIN)/python bench/restarts.py

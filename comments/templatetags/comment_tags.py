@@ -1,6 +1,7 @@
 from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 import pagecache
 from blog.models import Post
@@ -40,10 +41,11 @@ def comment_thread(context, post):
         thread = threads.build_thread(
             post, own_ids=own_ids, open_for_replies=is_open, page=page, changeable_ids=changeable_ids
         )
-        html = render_to_string(
+        html = mark_safe(render_to_string(
             "comments/_thread_items.html",
             {"nodes": thread.nodes, "permalink_base": threads.page_url(post_url, thread.page)},
-        )
+            using="jinja2",
+        ))
         # Kept without its nodes: the page needs only the counts and the markup.
         return threads.Thread(nodes=[], count=thread.count, page=thread.page, pages=thread.pages,
                               per_page=thread.per_page), html

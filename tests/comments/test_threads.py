@@ -149,7 +149,7 @@ def test_the_thread_markup_lives_in_a_template_rendered_by_one_flat_loop():
 
     from django.conf import settings
 
-    template = (Path(settings.BASE_DIR) / "templates/comments/_thread_items.html").read_text()
+    template = (Path(settings.BASE_DIR) / "templates/jinja2/comments/_thread_items.html").read_text()
     assert "{% for node in nodes %}" in template
     assert "{% include" not in template  # no recursion: any depth renders in one pass
     assert not hasattr(threads, "render_nodes")
