@@ -156,11 +156,14 @@ def blocked_reason(entry):
 
 
 def fingerprint(comment):
-    """What makes two submissions the same comment: post, parent, email and body."""
+    """What makes two submissions the same comment: post, parent, sender and body.
+
+    The sender is the email address; a remote comment has none, and is told apart by the
+    remote object it stands for (two people's "Liked this post." are two comments).
+    """
     body = comment.body.replace("\r\n", "\n").strip()
-    key = "\x1f".join(
-        [str(comment.post_id), str(comment.parent_id or ""), comment.author_email.lower(), body]
-    )
+    sender = comment.author_email.lower() or comment.remote_id
+    key = "\x1f".join([str(comment.post_id), str(comment.parent_id or ""), sender, body])
     return hashlib.sha256(key.encode()).hexdigest()
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("markdownx/markdownify/", blog_views.markdown_preview, name="markdownx_markdownify"),
     path("markdownx/upload/", blog_views.image_upload, name="markdownx_upload"),
     path("comments/", include("comments.urls")),
+    path("webmention/", include("webmention.urls")),
     path("", include("blog.urls")),
     path(
         "sitemap.xml",

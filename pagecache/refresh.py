@@ -48,6 +48,11 @@ def comment(instance, *, created=False, deleted=False, **kwargs):
     return [store.COMMENTS, store.thread(instance.post_id)]
 
 
+def mention(instance, **kwargs):
+    """A Webmention's kind ("replied", "mentioned this") shows in its comment's thread."""
+    return [store.thread(instance.post_id)] if instance.comment_id else []
+
+
 @dataclass(frozen=True)
 class Refresh:
     model: str  # app_label.ModelName
@@ -65,6 +70,7 @@ REFRESHES = [
     Refresh("blog.MenuLink", site),
     Refresh(settings.AUTH_USER_MODEL, user),
     Refresh("comments.Comment", comment),
+    Refresh("webmention.Mention", mention),
     Refresh("pages.Page", site),
     Refresh("pages.PageRedirect", site),
 ]
