@@ -142,7 +142,9 @@ def discover(url):
     page = http.fetch(url, max_bytes=settings.WEBMENTION_MAX_BYTES, content_types=HTML_TYPES)
     for value in page.headers.get_all("Link") or []:
         for link in parse_header_links(value):
-            if "webmention" in link.get("rel", "").lower().split():
+            # Parameter names are case-insensitive (RFC 8288): REL= is rel=.
+            rel = next((value for name, value in link.items() if name.lower() == "rel"), "")
+            if "webmention" in rel.lower().split():
                 return parsing.resolve(page.url, link.get("url", "")) or None
     try:
         return parsing.endpoint_in(parsing.document(page.content), page.url)
