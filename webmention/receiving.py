@@ -216,7 +216,10 @@ def _store(mention, entry):
     )
     body = parsing.markdown_safe(text, limit=BODY_MAX_LENGTH)
     anonymous = AnonymousUser()
-    comment = mention.comment
+    # A comment this source made before its Mention row was deleted (the admin may) is
+    # still the same remote object: one per post and source.
+    comment = mention.comment or Comment.objects.filter(post=post, remote_id=source).first()
+    mention.comment = comment
     if comment is None:
         now = timezone.now()
         written = entry.published if entry.published and post.published_at <= entry.published <= now else now

@@ -293,3 +293,32 @@ def test_a_source_on_a_private_address_is_never_fetched(post, receive, settings)
 
     mention = Mention.objects.get()
     assert mention.state == "refused" and "loopback" in mention.detail
+
+
+def test_a_source_whose_mention_record_was_deleted_keeps_its_one_comment(elsewhere, post, receive, moderation_off):
+    source = elsewhere.url("/reply")
+    elsewhere.routes["/reply"] = page(reply_page(permalink(post), text="Once."))
+    receive(source, permalink(post))
+    Mention.objects.all().delete()
+    elsewhere.routes["/reply"] = page(reply_page(permalink(post), text="Twice."))
+
+    receive(source, permalink(post))
+
+    assert list(Comment.objects.values_list("body", flat=True)) == ["Twice."]
+    assert Mention.objects.get().comment == Comment.objects.get()
+
+
+def test_the_date_the_source_gives_is_the_comments_when_it_is_plausible(elsewhere, make_post, receive):
+    from datetime import datetime, timedelta, timezone as tz
+
+    old_post = make_post(title="Old", age=timedelta(days=3000))
+    said = (datetime.now(tz.utc) - timedelta(days=2)).replace(microsecond=0)
+    elsewhere.routes["/then"] = page(reply_page(permalink(old_post), published=said.isoformat()))
+    elsewhere.routes["/future"] = page(reply_page(permalink(old_post), published="2999-01-01T00:00:00+00:00"))
+
+    receive(elsewhere.url("/then"), permalink(old_post))
+    receive(elsewhere.url("/future"), permalink(old_post))
+
+    dated = dict(Comment.objects.values_list("remote_id", "created_at"))
+    assert dated[elsewhere.url("/then")] == said
+    assert dated[elsewhere.url("/future")] < datetime.now(tz.utc)
