@@ -322,3 +322,15 @@ def test_the_date_the_source_gives_is_the_comments_when_it_is_plausible(elsewher
     dated = dict(Comment.objects.values_list("remote_id", "created_at"))
     assert dated[elsewhere.url("/then")] == said
     assert dated[elsewhere.url("/future")] < datetime.now(tz.utc)
+
+
+def test_a_source_too_slow_to_answer_is_tried_again_later(elsewhere, post, receive, settings, caplog):
+    from tests.httpserver import Route
+
+    settings.FETCH_TIMEOUT_SECONDS = 1
+    elsewhere.routes["/slow"] = Route(200, reply_page(permalink(post)).encode(), "text/html", trickle=0.05)
+
+    assert receive(elsewhere.url("/slow"), permalink(post)) == ["retrying"]
+    assert not Comment.objects.exists()
+    assert "took longer than" in Delivery.objects.get().last_error
+    assert "Traceback" not in caplog.text
