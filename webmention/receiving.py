@@ -164,6 +164,8 @@ def verify(delivery):
         return  # its post was deleted
     if not settings.WEBMENTION_ENABLED:
         return _record(mention, Mention.State.REFUSED, "not checked: Webmentions are turned off")
+    if not mention.post.is_published:
+        return _record(mention, Mention.State.REFUSED, "not checked: the post is no longer published")
     try:
         page = http.fetch(mention.source, max_bytes=settings.WEBMENTION_MAX_BYTES, content_types=HTML_TYPES)
     except http.Gone as error:
@@ -180,8 +182,6 @@ def verify(delivery):
         entry = parsing.read_entry(soup, page.url, mention.target)
     except parsing.Unreadable as error:
         return _record(mention, Mention.State.REFUSED, f"the source is {error}")
-    if not mention.post.is_published:
-        return _record(mention, Mention.State.REFUSED, "the post is no longer published")
     with transaction.atomic():
         detail = _store(mention, entry)
         mention.kind = entry.kind

@@ -334,3 +334,29 @@ def test_a_source_too_slow_to_answer_is_tried_again_later(elsewhere, post, recei
     assert not Comment.objects.exists()
     assert "took longer than" in Delivery.objects.get().last_error
     assert "Traceback" not in caplog.text
+
+
+def test_a_mention_of_a_post_unpublished_before_its_check_is_not_fetched(elsewhere, post, webmention, send_queued):
+    from blog.models import Post
+
+    elsewhere.routes["/reply"] = page(reply_page(permalink(post)))
+    webmention(elsewhere.url("/reply"), permalink(post))
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT)
+
+    send_queued()
+
+    assert elsewhere.hits == []
+    assert not Comment.objects.exists()
+    assert Mention.objects.get().detail == "not checked: the post is no longer published"
+
+
+def test_checks_queued_before_webmentions_were_turned_off_fetch_nothing(elsewhere, post, webmention, send_queued,
+                                                                        settings):
+    elsewhere.routes["/reply"] = page(reply_page(permalink(post)))
+    webmention(elsewhere.url("/reply"), permalink(post))
+    settings.WEBMENTION_ENABLED = False
+
+    send_queued()
+
+    assert elsewhere.hits == []
+    assert Mention.objects.get().detail == "not checked: Webmentions are turned off"
