@@ -60,12 +60,18 @@ class Outgoing(models.Model):
     """A page one of our posts links (or linked) to, and what sending it a Webmention did.
 
     `linked` says whether the post's current text still links there: a link removed by an
-    edit is notified once more (the receiver then finds it gone) and kept as not linked.
+    edit is notified once more (the receiver then finds it gone) and kept as not linked;
+    so is every page told of the post when it is unpublished or deleted.
     """
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="outgoing_mentions")
     target = models.URLField(max_length=URL_MAX_LENGTH)
     linked = models.BooleanField(default=True)
+    # When a Webmention last reached it (None: not yet, or since told the post went away).
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # How many times it was told the post went away (unpublished): a new publication of
+    # the same text is a new announcement, under a new key.
+    round = models.PositiveIntegerField(default=0)
     # The last outcome: "sent (HTTP 202)", "no Webmention endpoint", "refused: ...".
     outcome = models.CharField(max_length=300, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)

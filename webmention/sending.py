@@ -6,7 +6,8 @@ every page an edit stopped linking to (the Recommendation: notify on update and 
 A scheduled post's deliveries wait until it appears (`not_before`), and check when they
 run that the post is out and still the version they were queued for. The key names the
 post, the target and the version of the text, so a retry never sends twice and saving an
-unchanged post sends nothing new.
+unchanged post sends nothing new. When a post that pages were told of is unpublished or
+deleted, they are told once more (`withdraw()`): they find it gone and drop the mention.
 
 Why a signal on Post rather than a call in each code path: `blog` must not import this
 app, and the paths that publish (the admin's form and its bulk actions, "publish now",
@@ -27,7 +28,7 @@ from urllib.parse import urldefrag, urlencode, urlsplit
 
 import reversion
 from django.conf import settings
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_delete
 from django.utils import timezone
 from requests.utils import parse_header_links
 
@@ -42,6 +43,7 @@ CHANNEL = "webmention"
 
 def connect():
     post_save.connect(announce, sender=Post, dispatch_uid="webmention.announce")
+    pre_delete.connect(withdraw, sender=Post, dispatch_uid="webmention.withdraw")
 
 
 def is_ours(url):
@@ -76,7 +78,7 @@ def announce(sender, instance, raw=False, **kwargs):
     if raw or not settings.WEBMENTION_ENABLED or not reversion.is_active():
         return
     if post.status != Post.Status.PUBLISHED or post.published_at is None:
-        return
+        return withdraw(sender, post)
     try:
         current = links_in(post)
     except parsing.Unreadable:
@@ -95,10 +97,11 @@ def announce(sender, instance, raw=False, **kwargs):
     Outgoing.objects.filter(post=post, linked=True).exclude(target__in=current).update(linked=False, updated_at=now)
     due = post.published_at if post.published_at > now else None
     text_version = version(post)
+    rounds = dict(Outgoing.objects.filter(post=post).values_list("target", "round"))
     for target in [*current, *removed]:
         outbox.enqueue(
             CHANNEL,
-            key=f"webmention-{post.pk}-{hashlib.sha256(target.encode()).hexdigest()[:32]}-{text_version}",
+            key=f"{_key(post, target)}-{text_version}-{rounds.get(target, 0)}",
             recipient=target,
             summary=f"Tell {urlsplit(target).hostname} that “{post.title[:80]}” links to it",
             payload={"post": post.pk, "target": target, "version": text_version},
@@ -106,14 +109,43 @@ def announce(sender, instance, raw=False, **kwargs):
         )
 
 
+def _key(post, target):
+    return f"webmention-{post.pk}-{hashlib.sha256(target.encode()).hexdigest()[:32]}"
+
+
+def withdraw(sender, instance, **kwargs):
+    """The post is unpublished or deleted: the pages that were told of it are told again,
+    so that they find it gone (404) and drop the mention (the Recommendation's deletes)."""
+    post = instance
+    if not settings.WEBMENTION_ENABLED or post.pk is None or post.published_at is None:
+        return
+    source = permalink(post)
+    for row in Outgoing.objects.filter(post=post, sent_at__isnull=False):
+        row.round += 1
+        Outgoing.objects.filter(pk=row.pk).update(round=row.round, sent_at=None, updated_at=timezone.now())
+        outbox.enqueue(
+            CHANNEL,
+            key=f"{_key(post, row.target)}-gone-{row.round}",
+            recipient=row.target,
+            summary=f"Tell {urlsplit(row.target).hostname} that “{post.title[:80]}” is gone",
+            payload={"post": post.pk, "target": row.target, "source": source, "gone": True},
+        )
+
+
 @outbox.channel(CHANNEL)
 def send(delivery):
     payload = delivery.payload
     post = Post.objects.filter(pk=payload.get("post")).first()
-    if post is None or not settings.WEBMENTION_ENABLED:
+    if not settings.WEBMENTION_ENABLED:
         return
-    if not post.is_published or version(post) != payload.get("version"):
+    if payload.get("gone"):
+        if post is not None and post.is_published:
+            return  # published again since: its new announcement speaks for it
+        source = payload["source"]
+    elif post is None or not post.is_published or version(post) != payload.get("version"):
         return  # unpublished, rescheduled or edited since: newer deliveries speak for it
+    else:
+        source = permalink(post)
     target = payload["target"]
     try:
         endpoint = discover(target)
@@ -123,13 +155,13 @@ def send(delivery):
         return _note(post, target, "not sent: the page has no Webmention endpoint")
     if is_ours(endpoint) or not parsing.web_address(endpoint):
         return _note(post, target, f"not sent: the endpoint {endpoint[:200]} is not one we call")
-    body = urlencode({"source": permalink(post), "target": target}).encode()
+    body = urlencode({"source": source, "target": target}).encode()
     try:
         answer = http.post(endpoint, body=body, content_type="application/x-www-form-urlencoded")
     except http.Refused as error:
         _note(post, target, f"refused: {error}")
         raise outbox.GiveUp(str(error)) from None
-    _note(post, target, f"sent to {endpoint[:200]} (HTTP {answer.status})")
+    _note(post, target, f"sent to {endpoint[:200]} (HTTP {answer.status})", sent=not payload.get("gone"))
 
 
 def discover(url):
@@ -152,5 +184,10 @@ def discover(url):
         return None
 
 
-def _note(post, target, outcome):
-    Outgoing.objects.filter(post=post, target=target).update(outcome=outcome[:300], updated_at=timezone.now())
+def _note(post, target, outcome, *, sent=False):
+    if post is None:
+        return  # deleted, and its rows with it
+    fields = {"outcome": outcome[:300], "updated_at": timezone.now()}
+    if sent:
+        fields["sent_at"] = fields["updated_at"]
+    Outgoing.objects.filter(post=post, target=target).update(**fields)

@@ -190,3 +190,47 @@ def test_a_page_whose_endpoint_is_on_our_own_site_is_not_called(elsewhere, draft
     assert send_queued() == ["sent"]
 
     assert "is not one we call" in Outgoing.objects.get().outcome
+
+
+def test_unpublishing_a_post_tells_the_pages_it_linked_to_and_publishing_again_announces_anew(
+    elsewhere, draft, write, author, send_queued
+):
+    elsewhere.routes["/a"] = page(WITH_ENDPOINT)
+    elsewhere.routes["/quiet"] = page("<html><body>No endpoint.</body></html>")
+    draft.body = f"[a]({elsewhere.url('/a')}) [quiet]({elsewhere.url('/quiet')})"
+    draft.publish_now(by=author)
+    send_queued()
+    source = permalink(draft)
+
+    draft.unpublish(by=author)
+    assert send_queued() == ["sent"]  # only the page that was told; the quiet one never was
+    assert posted(elsewhere)[1] == ("/endpoint", {"source": source, "target": elsewhere.url("/a")})
+    write(draft, title="Still a draft")
+    assert send_queued() == []
+
+    draft.publish_now(by=author)
+    send_queued()
+    assert len(elsewhere.posted) == 3
+
+
+def test_deleting_a_post_tells_the_pages_it_linked_to(elsewhere, draft, author, send_queued):
+    elsewhere.routes["/a"] = page(WITH_ENDPOINT)
+    draft.body = f"[a]({elsewhere.url('/a')})"
+    draft.publish_now(by=author)
+    send_queued()
+    source = permalink(draft)
+
+    draft.delete()
+
+    assert send_queued() == ["sent"]
+    assert posted(elsewhere)[1] == ("/endpoint", {"source": source, "target": elsewhere.url("/a")})
+
+
+def test_a_scheduled_post_taken_back_tells_nobody_it_is_gone(elsewhere, draft, write, send_queued):
+    elsewhere.routes["/a"] = page(WITH_ENDPOINT)
+    write(draft, body=f"[a]({elsewhere.url('/a')})", status=Post.Status.PUBLISHED,
+          published_at=timezone.now() + timedelta(hours=2))
+
+    draft.delete()
+
+    assert not Delivery.objects.filter(key__contains="-gone-").exists()
