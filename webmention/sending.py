@@ -34,6 +34,7 @@ from requests.utils import parse_header_links
 
 from blog.models import Post
 from delivery import http, outbox
+from delivery.models import Delivery
 from webmention import parsing
 from webmention.models import URL_MAX_LENGTH, Outgoing
 from webmention.receiving import HTML_TYPES
@@ -98,10 +99,15 @@ def announce(sender, instance, raw=False, **kwargs):
     due = post.published_at if post.published_at > now else None
     text_version = version(post)
     rounds = dict(Outgoing.objects.filter(post=post).values_list("target", "round"))
-    for target in [*current, *removed]:
+    keys = {target: f"{_key(post, target)}-{text_version}-{rounds.get(target, 0)}" for target in [*current, *removed]}
+    # An unchanged save finds every key queued already: one query, not a failed insert each.
+    queued = set(Delivery.objects.filter(key__in=keys.values()).values_list("key", flat=True))
+    for target, key in keys.items():
+        if key in queued:
+            continue
         outbox.enqueue(
             CHANNEL,
-            key=f"{_key(post, target)}-{text_version}-{rounds.get(target, 0)}",
+            key=key,
             recipient=target,
             summary=f"Tell {urlsplit(target).hostname} that “{post.title[:80]}” links to it",
             payload={"post": post.pk, "target": target, "version": text_version},

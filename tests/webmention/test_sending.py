@@ -234,3 +234,18 @@ def test_a_scheduled_post_taken_back_tells_nobody_it_is_gone(elsewhere, draft, w
     draft.delete()
 
     assert not Delivery.objects.filter(key__contains="-gone-").exists()
+
+
+def test_saving_an_unchanged_post_costs_the_same_queries_however_many_links_it_has(make_post, write, author):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_to_resave(links):
+        post = make_post(title=f"{links} links", author=author, status=Post.Status.DRAFT,
+                         body=" ".join(f"[{n}](https://site{n}.example/)" for n in range(links)))
+        post.publish_now(by=author)
+        with CaptureQueriesContext(connection) as saved:
+            write(post)
+        return len(saved)
+
+    assert queries_to_resave(2) == queries_to_resave(20)
