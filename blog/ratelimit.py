@@ -53,10 +53,15 @@ def hit(group, request):
     Returns None while the client is within the limit, else how many seconds until the
     current window ends and it may try again.
     """
+    return hit_key(group, client_key(request))
+
+
+def hit_key(group, name):
+    """hit() for something other than a client: `name` (a remote host, say) is counted."""
     count, period = parse_rate(settings.RATE_LIMITS[group])
     now = time.time()
     window = int(now // period)
-    key = f"ratelimit:{group}:{client_key(request)}:{window}"
+    key = f"ratelimit:{group}:{name}:{window}"
     cache.add(key, 0, timeout=period + 1)
     try:
         used = cache.incr(key)

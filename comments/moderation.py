@@ -156,10 +156,10 @@ def blocked_reason(entry):
 
 
 def fingerprint(comment):
-    """What makes two submissions the same comment: post, parent, email and body.
+    """What makes two submissions the same comment: post, parent, sender and body.
 
-    A comment from elsewhere has no email: its remote object's id stands for its sender, so
-    two fediverse users who reply the same words are two comments.
+    The sender is the email address; a remote comment has none, and is told apart by the
+    remote object it stands for (two people's "Liked this post." are two comments).
     """
     body = comment.body.replace("\r\n", "\n").strip()
     sender = comment.author_email.lower() or comment.remote_id

@@ -34,6 +34,10 @@ FIELDS = (
     "created_at",
     "edited_at",
     "origin",
+    "remote_id",
+    # What kind of Webmention a remote comment is (webmention.Mention.kind): the thread
+    # says "replied" or "mentioned this". The join costs no query of its own.
+    "webmention__kind",
 )
 
 
@@ -50,6 +54,8 @@ class Node:
     created_at: datetime
     edited_at: datetime | None = None
     origin: str = Comment.Origin.FORM
+    remote_id: str = ""
+    mention_kind: str | None = None
     children: list = field(default_factory=list)
     # Shown to this reader: approved, or their own comment awaiting moderation.
     shown: bool = False
@@ -73,6 +79,7 @@ class Node:
 
     def __post_init__(self):
         self.author_url = Comment.web_address(self.author_url)
+        self.remote_id = Comment.web_address(self.remote_id)
 
     @property
     def id(self):

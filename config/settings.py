@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "delivery",
     "federation",
+    "webmention",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +135,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The Webmention endpoint's Link header on post pages (webmention/middleware.py).
+    "webmention.middleware.WebmentionLinkMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Old Blogger/WordPress links of imported posts: 301 to the permalink (transfer/middleware.py).
@@ -405,7 +408,17 @@ RATE_LIMITS = {
     "comment-post": os.environ.get("RATE_LIMIT_COMMENTS", "10/10m"),
     "markdown-preview": os.environ.get("RATE_LIMIT_PREVIEW", "120/1m"),
     "image-upload": os.environ.get("RATE_LIMIT_UPLOADS", "30/10m"),
+    # Webmentions: per sending client, and per host of the source page (webmention/).
+    "webmention": os.environ.get("RATE_LIMIT_WEBMENTIONS", "60/10m"),
+    "webmention-source": os.environ.get("RATE_LIMIT_WEBMENTION_SOURCES", "30/1h"),
 }
+
+# Webmentions (webmention/, docs/FEDERATION.md): received as comments that go through
+# moderation, and sent to the pages a post links to when it is published or edited. Off:
+# the endpoint answers 404, pages do not advertise it, nothing is sent. A source or target
+# page larger than WEBMENTION_MAX_BYTES is not read.
+WEBMENTION_ENABLED = env_bool("WEBMENTION_ENABLED", True)
+WEBMENTION_MAX_BYTES = env_int("WEBMENTION_MAX_BYTES", 1024 * 1024)
 
 # Content-Security-Policy (django-csp's own middleware): scripts and styles only from this
 # site's files. Public pages have no inline script, so their header is one fixed string and

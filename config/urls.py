@@ -21,6 +21,7 @@ urlpatterns = [
     path("comments/", include("comments.urls")),
     # ActivityPub: WebFinger, NodeInfo, actors, inboxes (federation/).
     path("", include("federation.urls")),
+    path("webmention/", include("webmention.urls")),
     path("", include("blog.urls")),
     path(
         "sitemap.xml",

@@ -18,7 +18,7 @@ could make this server read its own admin on 127.0.0.1, a cloud's metadata servi
 returns the answer's status, headers and (size-capped) body.
 
 `Refused` means fetching this address again cannot succeed (a retry would be refused the
-same way); `Unavailable` means it may work later (the host is down, slow, or says 5xx).
+same way), `Gone` (a kind of Refused) that the server says the page is not there; `Unavailable` means it may work later (the host is down, slow, or says 5xx).
 `FETCH_ALLOW_LOOPBACK` lets tests reach their own server on 127.0.0.1; nothing else does.
 """
 
@@ -43,6 +43,10 @@ CHUNK = 65536
 
 class Refused(Exception):
     """This address or its answer is not one we fetch; trying again will not change that."""
+
+
+class Gone(Refused):
+    """The server says the page is not there (HTTP 404 or 410): deleted, or never was."""
 
 
 class Unavailable(Exception):
@@ -98,6 +102,8 @@ def fetch(url, *, max_bytes, content_types, signatures=None, timeout=None, heade
                 continue
             if response.status in TRANSIENT:
                 raise Unavailable(f"{url} answered HTTP {response.status}.")
+            if response.status in (404, 410):
+                raise Gone(f"{url} answered HTTP {response.status}.")
             if response.status != 200:
                 raise Refused(f"{url} answered HTTP {response.status}.")
             content_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()

@@ -53,6 +53,11 @@ def reaction(instance, **kwargs):
     return [store.thread(instance.post_id)]
 
 
+def mention(instance, **kwargs):
+    """A Webmention's kind ("replied", "mentioned this") shows in its comment's thread."""
+    return [store.thread(instance.post_id)] if instance.comment_id else []
+
+
 @dataclass(frozen=True)
 class Refresh:
     model: str  # app_label.ModelName
@@ -70,6 +75,7 @@ REFRESHES = [
     Refresh("blog.MenuLink", site),
     Refresh(settings.AUTH_USER_MODEL, user),
     Refresh("comments.Comment", comment),
+    Refresh("webmention.Mention", mention),
     Refresh("pages.Page", site),
     Refresh("pages.PageRedirect", site),
     Refresh("federation.Reaction", reaction),

@@ -43,7 +43,9 @@ class LocalServer:
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
                 for name, value in route.headers.items():
-                    self.send_header(name, value)
+                    # A list sends the header once per value (several Link headers).
+                    for one in value if isinstance(value, list) else [value]:
+                        self.send_header(name, one)
                 if route.send_length:
                     self.send_header("Content-Length", str(len(route.body)))
                 else:

@@ -30,7 +30,8 @@ def every_kind_of_comment():
     """A thread with one of each: the post author's comment, replies four deep, a reader's
     own comment awaiting moderation, origins, an edit, placeholders, and edit links."""
     nodes = [
-        # pk, parent, depth, name, website, user, body, status, created, edited, origin
+        # pk, parent, depth, name, website, user, body, status, created, edited, origin,
+        # remote id, Webmention kind
         Node(1, None, 0, "Ada \"Ace\" O'Neil <b>", "https://ada.example/?a=1&b=2", POST_AUTHOR,
              "<p>First &amp; <em>foremost</em>.</p>", "approved", at(0)),
         Node(2, 1, 1, "Bob", "", None, "<p>Reply from afar.</p>", "approved", at(1),
@@ -39,7 +40,7 @@ def every_kind_of_comment():
         Node(4, 3, 3, "Di", "", None, "<p>Four deep.</p>", "approved", at(3)),
         Node(5, None, 0, "Spammer", "", None, "", "rejected", at(4)),
         Node(6, 5, 1, "Eve", "http://eve.example/", None, "<p>Mentioned.</p>", "approved",
-             at(5), None, "webmention"),
+             at(5), None, "webmention", "https://eve.example/notes/1", "reply"),
         Node(7, None, 0, "Held", "", None, "<p>Not yet.</p>", "pending", at(6)),
         Node(8, 7, 1, "Fay", "", None, "<p>Answering a held one.</p>", "approved", at(7)),
         Node(9, None, 0, "Gus", "", None, "<p>Last, and mine to change.</p>", "approved", at(8)),
@@ -59,7 +60,7 @@ EXPECTED = "".join([
     '<li id="comment-3" class="comment comment-awaiting"><article class="comment-article"><header class="comment-meta"><span class="comment-author">Cy</span><a class="comment-permalink" href="/2026/03/04/post/#comment-3"><time datetime="2026-03-04T09:07:00+00:00">4 March 2026, 09:07</time></a></header><p class="comment-awaiting-notice">Your comment is awaiting moderation. Only you can see it until a moderator approves it.</p><div class="comment-content"><p>Mine, held.</p></div></article><ol class="comment-replies">',
     '<li id="comment-4" class="comment"><article class="comment-article"><header class="comment-meta"><span class="comment-author">Di</span><a class="comment-permalink" href="/2026/03/04/post/#comment-4"><time datetime="2026-03-04T09:08:00+00:00">4 March 2026, 09:08</time></a></header><div class="comment-content"><p>Four deep.</p></div><p class="comment-actions"><a class="comment-reply-link" href="/comments/reply/4/" data-comment-id="4" data-author-name="Di">Reply<span class="visually-hidden"> to Di</span></a></p></article></li></ol></li></ol></li></ol></li>',
     '<li id="comment-5" class="comment comment-removed"><p class="comment-placeholder">Comment removed.</p><ol class="comment-replies">',
-    '<li id="comment-6" class="comment"><article class="comment-article"><header class="comment-meta"><span class="comment-author"><a href="http://eve.example/" rel="nofollow ugc noopener">Eve</a></span><span class="comment-origin">mentioned on their site</span><a class="comment-permalink" href="/2026/03/04/post/#comment-6"><time datetime="2026-03-04T09:10:00+00:00">4 March 2026, 09:10</time></a></header><div class="comment-content"><p>Mentioned.</p></div><p class="comment-actions"><a class="comment-reply-link" href="/comments/reply/6/" data-comment-id="6" data-author-name="Eve">Reply<span class="visually-hidden"> to Eve</span></a></p></article></li></ol></li>',
+    '<li id="comment-6" class="comment"><article class="comment-article"><header class="comment-meta"><span class="comment-author"><a href="http://eve.example/" rel="nofollow ugc noopener">Eve</a></span><span class="comment-origin">replied <a href="https://eve.example/notes/1" rel="nofollow ugc noopener">on their site</a></span><a class="comment-permalink" href="/2026/03/04/post/#comment-6"><time datetime="2026-03-04T09:10:00+00:00">4 March 2026, 09:10</time></a></header><div class="comment-content"><p>Mentioned.</p></div><p class="comment-actions"><a class="comment-reply-link" href="/comments/reply/6/" data-comment-id="6" data-author-name="Eve">Reply<span class="visually-hidden"> to Eve</span></a></p></article></li></ol></li>',
     '<li id="comment-7" class="comment comment-removed"><p class="comment-placeholder">This comment is awaiting moderation.</p><ol class="comment-replies">',
     '<li id="comment-8" class="comment"><article class="comment-article"><header class="comment-meta"><span class="comment-author">Fay</span><a class="comment-permalink" href="/2026/03/04/post/#comment-8"><time datetime="2026-03-04T09:12:00+00:00">4 March 2026, 09:12</time></a></header><div class="comment-content"><p>Answering a held one.</p></div><p class="comment-actions"><a class="comment-reply-link" href="/comments/reply/8/" data-comment-id="8" data-author-name="Fay">Reply<span class="visually-hidden"> to Fay</span></a></p></article></li></ol></li>',
     '<li id="comment-9" class="comment"><article class="comment-article"><header class="comment-meta"><span class="comment-author">Gus</span><a class="comment-permalink" href="/2026/03/04/post/#comment-9"><time datetime="2026-03-04T09:13:00+00:00">4 March 2026, 09:13</time></a></header><div class="comment-content"><p>Last, and mine to change.</p></div><p class="comment-actions"><a class="comment-reply-link" href="/comments/reply/9/" data-comment-id="9" data-author-name="Gus">Reply<span class="visually-hidden"> to Gus</span></a> <a class="comment-edit-link" href="/comments/9/edit/">Edit<span class="visually-hidden"> your comment</span></a> <a class="comment-delete-link" href="/comments/9/delete/">Delete<span class="visually-hidden"> your comment</span></a></p></article></li>',

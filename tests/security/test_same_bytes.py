@@ -32,6 +32,7 @@ NOT_PUBLIC = {
     "comments:edit": "one commenter's own comment, from the browser that sent it; never cached",
     "comments:delete": "one commenter's own comment, from the browser that sent it; never cached",
     "blog:post-preview": "drafts, staff only",
+    "webmention:endpoint": "other sites' servers POST Webmentions here; never cached",
     "blog:shared-preview": "a draft behind a secret link, never cached",
     None: "media files, served by the web server in production",
     "federation:actor": "ActivityPub JSON for servers; a browser is redirected to the home page",
