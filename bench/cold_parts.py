@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", 40))
+TEMPLATES = "the page's templates"
 
 
 def main():
@@ -55,10 +56,10 @@ def measure(urls):
     from django.db import connection
     from django.test import Client
 
+    from django.template.backends import django as django_backend
+    from django.template.backends import jinja2 as jinja2_backend
+
     import pagecache
-    from blog.templatetags import blog_tags
-    from comments.templatetags import comment_tags
-    from pages.templatetags import page_tags
 
     spent = defaultdict(float)
     inside = []  # [label, time in fragments inside it] of the fragments being computed
@@ -93,10 +94,11 @@ def measure(urls):
         return timed(label, lambda: original_fragment(request, name, keys, render))
 
     pagecache.fragment = fragment
-    # A fragment's template, told apart from the rest of its work (mostly its queries).
-    for module in (comment_tags, blog_tags, page_tags):
-        if hasattr(module, "render_to_string"):
-            module.render_to_string = template_timer(timed, inside, module.render_to_string)
+    # Every template render, in either engine (the form's widgets included), timed apart
+    # from the work around it: a fragment's as "<fragment>: its template", the page's own
+    # (base, post, includes) as "the page's templates".
+    for backend in (django_backend, jinja2_backend):
+        backend.Template.render = template_timer(timed, inside, backend.Template.render)
 
     client = Client()
     counter = 0
@@ -134,10 +136,14 @@ def measure(urls):
             print(f"| {label} | {statistics.median(values) * 1000:.2f} | {queries[label]} | {waited:.2f} |")
 
 
-def template_timer(timed, inside, render_to_string):
-    def timed_render(template_name, *args, **kwargs):
-        label = f"{inside[-1][0]}: its template" if inside else f"{template_name}"
-        return timed(label, lambda: render_to_string(template_name, *args, **kwargs))
+def template_timer(timed, inside, render):
+    def timed_render(template, *args, **kwargs):
+        label = next(
+            (f"{name}: its template" for name, _ in reversed(inside) if not name.endswith("template")
+             and name != TEMPLATES),
+            TEMPLATES,
+        )
+        return timed(label, lambda: render(template, *args, **kwargs))
 
     return timed_render
 

@@ -7,7 +7,12 @@ the page cache's release digest (pagecache.store.release) covers our apps' code.
 """
 
 import html
+from pathlib import Path
 
+import django.forms
+from django.forms.renderers import Jinja2
+from django.template.backends.jinja2 import Jinja2 as Jinja2Backend
+from django.utils.functional import cached_property
 from jinja2 import Environment
 from markupsafe import Markup
 
@@ -31,6 +36,30 @@ def escape_as_django(value):
 
 
 def environment(**options):
-    # The last newline of a file is kept, as Django's templates keep it.
-    return Environment(finalize=escape_as_django, keep_trailing_newline=True, **options)
+    # The last newline of a file is kept, as Django's templates keep it (Django's own
+    # Jinja2 widget templates are written for Jinja2's default, which drops it).
+    options.setdefault("keep_trailing_newline", True)
+    return Environment(finalize=escape_as_django, **options)
 
+
+
+class FormRenderer(Jinja2):
+    """Django's form renderer for Jinja2, with the widget templates Django ships for it
+    (django/forms/jinja2/) escaped as Django's templates escape them.
+
+    A form that sets it as its `default_renderer` renders its fields the same bytes as
+    with Django's template language, in about half the time (docs/PERFORMANCE.md).
+    """
+
+    @cached_property
+    def engine(self):
+        return Jinja2Backend({
+            "APP_DIRS": False,
+            "DIRS": [Path(django.forms.__file__).parent / "jinja2"],
+            "NAME": "forms-jinja2",
+            "OPTIONS": {"environment": "blog.jinja2.environment", "keep_trailing_newline": False},
+        })
+
+
+# One for the process: its engine, and the templates it has compiled, are kept.
+form_renderer = FormRenderer()

@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 
 from blog import markdown
+from blog.jinja2 import form_renderer
 from blog.text import refuse_control_characters
 from comments import moderation
 from comments.models import (
@@ -108,6 +109,9 @@ class CommentForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+
+    # Shown on every post page: its widgets are rendered by Jinja2, to the same bytes.
+    default_renderer = form_renderer
 
     def __init__(self, post, *args, user=None, parent=None, **kwargs):
         kwargs.setdefault("auto_id", "comment-form-%s")
