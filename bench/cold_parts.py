@@ -4,11 +4,15 @@
 
 The requests are bench/worker.py's "ours, all caches cold": a new query string each time
 and Django's cache emptied before each request (untimed). Every call of pagecache.fragment
-is timed, exclusive of fragments inside it, and split into its template ("its template")
-and the rest of its work (its queries; for the thread, its query and the tree). "rest of
-the page" is the whole request less those parts: middleware, the post's queries, the
-page's own templates. Each part's queries are counted, with the time spent waiting on the
-database for them (the rest of a query's cost, building its SQL and its rows, is Python's).
+and every template render (in either engine, a form's widgets included) is timed,
+exclusive of the parts inside it. A fragment's time is split into its template ("its
+template") and the rest of its work (its queries; for the thread, its query and the
+tree); "the page's templates" are the base and post templates and their includes; "rest
+of the page" is what is left: middleware, the view and its queries, storing the page.
+"outside any template" sums every part but the templates: what the page would cost if
+rendering markup cost nothing. Each part's queries are counted, with the time spent
+waiting on the database for them (the rest of a query's cost, building its SQL and its
+rows, is Python's); a query a template runs (a lazy list) counts as the template's.
 Medians over BENCH_SAMPLES requests (default 40) for each post.
 """
 
@@ -127,13 +131,28 @@ def measure(urls):
             for label, seconds in in_database.items():
                 database[label].append(seconds)
             database["whole page"].append(sum(in_database.values()))
-        queries["whole page"] = sum(queries.values())
+            database["outside any template"].append(
+                sum(seconds for label, seconds in in_database.items() if not is_template(label))
+            )
+            samples["outside any template"].append(
+                total - sum(seconds for label, seconds in spent.items() if is_template(label))
+            )
+        queries["outside any template"] = sum(
+            number for label, number in queries.items() if not is_template(label)
+        )
+        queries["whole page"] = sum(
+            number for label, number in queries.items() if label != "outside any template"
+        )
         print(f"\n{size} comments\n")
         print("| part | median ms | queries | of which in the database, ms |")
         print("| --- | ---: | ---: | ---: |")
         for label, values in sorted(samples.items(), key=lambda item: -statistics.median(item[1])):
             waited = statistics.median(database[label]) * 1000 if database[label] else 0
             print(f"| {label} | {statistics.median(values) * 1000:.2f} | {queries[label]} | {waited:.2f} |")
+
+
+def is_template(label):
+    return label == TEMPLATES or label.endswith(": its template")
 
 
 def template_timer(timed, inside, render):
