@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
+from django.utils.encoding import iri_to_uri
 
 USER_AGENT = "blog-media-fetcher/1.0"
 # What an answer to a POST may say back (an inbox's or endpoint's short reply).
@@ -84,7 +85,7 @@ def fetch(url, *, max_bytes, content_types, signatures=None, timeout=None, heade
         parts = urlsplit(url)
         connection = _connect(parts, deadline)
         try:
-            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            target = _request_target(parts)
             extra = headers(url) if callable(headers) else (headers or {})
             try:
                 connection.request("GET", target, headers={
@@ -132,7 +133,7 @@ def post(url, *, body, content_type, headers=None, timeout=None):
     parts = urlsplit(url)
     connection = _connect(parts, deadline)
     try:
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        target = _request_target(parts)
         try:
             connection.request("POST", target, body=body, headers={
                 "User-Agent": USER_AGENT, "Content-Type": content_type, "Accept-Encoding": "identity",
@@ -152,6 +153,12 @@ def post(url, *, body, content_type, headers=None, timeout=None):
         return Posted(url=url, status=response.status, headers=response.headers, content=content)
     finally:
         connection.close()
+
+
+def _request_target(parts):
+    # An address may hold letters beyond ASCII (an IRI) or a space a redirect sent, which
+    # the request line cannot: they go percent-encoded, as a browser sends them.
+    return iri_to_uri((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
 
 
 def _read(connection, response, url, max_bytes, deadline):

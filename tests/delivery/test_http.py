@@ -170,3 +170,13 @@ def test_a_post_refused_by_the_server_fails_and_one_it_cannot_take_now_may_be_re
         http.post(server.url("/gone"), body=b"x", content_type="text/plain")
     with pytest.raises(http.Unavailable, match="503"):
         http.post(server.url("/busy"), body=b"x", content_type="text/plain")
+
+
+def test_an_address_with_letters_beyond_ascii_or_spaces_is_fetched_percent_encoded(server, loopback_allowed):
+    server.routes["/caf%C3%A9.png"] = Route(body=PNG)
+    server.routes["/moved%20here.png"] = Route(302, headers={"Location": "/café.png"})
+
+    assert fetch(server.url("/café.png")).content == PNG
+    assert fetch(server.url("/moved here.png")).url == server.url("/café.png")
+    answer = http.post(server.url("/inbox/café?q=é"), body=b"x", content_type="text/plain")
+    assert (answer.status, server.posted[-1][0]) == (202, "/inbox/caf%C3%A9?q=%C3%A9")

@@ -286,6 +286,15 @@ def test_a_source_that_is_not_usable_html_is_refused_and_recorded(elsewhere, pos
     assert "Traceback" not in caplog.text
 
 
+def test_a_source_whose_address_has_accented_letters_is_checked(elsewhere, post, receive, moderation_off):
+    elsewhere.routes["/caf%C3%A9"] = page(reply_page(permalink(post), text="Au café."))
+
+    assert receive(elsewhere.url("/café"), permalink(post)) == ["sent"]
+
+    assert Mention.objects.get().state == "accepted"
+    assert Comment.objects.get().body == "Au café."
+
+
 def test_a_source_on_a_private_address_is_never_fetched(post, receive, settings):
     settings.FETCH_ALLOW_LOOPBACK = False
 
