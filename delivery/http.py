@@ -99,7 +99,10 @@ def fetch(url, *, max_bytes, content_types, signatures=None, timeout=None, heade
                 location = response.getheader("Location", "")
                 if not location:
                     raise Refused(f"{url} redirects nowhere (HTTP {response.status} without a Location).")
-                url = urljoin(url, location)
+                try:
+                    url = urljoin(url, location)
+                except ValueError:  # a bracketed host that is no IP address, say
+                    raise Refused(f"{url} redirects to {location[:200]}, not a valid address.") from None
                 continue
             if response.status in TRANSIENT:
                 raise Unavailable(f"{url} answered HTTP {response.status}.")

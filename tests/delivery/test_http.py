@@ -75,6 +75,14 @@ def test_a_redirect_to_a_refused_address_is_refused(server, loopback_allowed, ta
     assert server.hits == ["/moved.png"]
 
 
+@pytest.mark.parametrize("location", ["http://[oops/a.png", "http://[::1/a.png", "//[zz]/a.png"])
+def test_a_redirect_to_an_address_no_parser_accepts_is_refused(server, loopback_allowed, location):
+    server.routes["/moved.png"] = Route(302, headers={"Location": location})
+    with pytest.raises(http.Refused, match="not a valid address"):
+        fetch(server.url("/moved.png"))
+    assert server.hits == ["/moved.png"]
+
+
 def test_with_loopback_allowed_redirects_to_private_addresses_are_still_refused(server, loopback_allowed):
     server.routes["/moved.png"] = Route(301, headers={"Location": "http://192.168.0.1/a.png"})
     with pytest.raises(http.Refused, match="192.168.0.1, a private address"):

@@ -295,6 +295,18 @@ def test_a_source_whose_address_has_accented_letters_is_checked(elsewhere, post,
     assert Comment.objects.get().body == "Au café."
 
 
+def test_a_source_that_redirects_to_a_malformed_address_is_refused_with_the_reason(elsewhere, post, receive, caplog):
+    from tests.httpserver import Route
+
+    elsewhere.routes["/moved"] = Route(301, headers={"Location": "http://[oops/"}, content_type="text/html")
+
+    assert receive(elsewhere.url("/moved"), permalink(post)) == ["sent"]
+
+    mention = Mention.objects.get()
+    assert mention.state == "refused" and "not a valid address" in mention.detail
+    assert "Traceback" not in caplog.text
+
+
 def test_a_source_on_a_private_address_is_never_fetched(post, receive, settings):
     settings.FETCH_ALLOW_LOOPBACK = False
 
