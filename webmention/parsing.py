@@ -27,6 +27,9 @@ _INLINE = re.compile(r"([\\`*_\[\]<>!#|~&])")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What no address holds as such (RFC 3986 wants them percent-encoded); PostgreSQL cannot
+# even store a NUL.
+NOT_IN_URL = re.compile(r"[\x00-\x20\x7f]")
 
 
 class Unreadable(Exception):

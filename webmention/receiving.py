@@ -82,6 +82,12 @@ def check(source, target):
             _validate_url(value)
         except ValidationError:
             raise Invalid(f"The {name} must be an http or https URL.") from None
+        # URLValidator lets control characters through in the path.
+        if parsing.NOT_IN_URL.search(value):
+            raise Invalid(f"The {name} holds a space or a control character: percent-encode them.")
+        # What Django could not decode as UTF-8 it replaced with U+FFFD: not what was sent.
+        if "\ufffd" in value:
+            raise Invalid(f"The {name} is not UTF-8: send it percent-encoded as UTF-8.")
     if source.split("#")[0] == target.split("#")[0]:
         raise Invalid("The source and the target are the same URL.")
     post = post_at(target)

@@ -1,6 +1,7 @@
 """The endpoint: what it accepts at once (202), what it refuses (400) and why."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -47,6 +48,10 @@ def test_the_target_may_be_the_https_address_of_our_site(webmention, post, setti
     ("not a url", "{post}", "source must be an http or https URL"),
     ("https://ada.example/" + "a" * 2000, "{post}", "longer than 2000"),
     ("https://ada.example/", "mailto:me@example.org", "target must be an http or https URL"),
+    ("https://ada.example/a\x00b", "{post}", "source holds a space or a control character"),
+    ("https://ada.example/a\x01b", "{post}", "source holds a space or a control character"),
+    ("https://ada.example/a\x7fb", "{post}", "source holds a space or a control character"),
+    ("https://ada.example/", "{post}\x00", "target holds a space or a control character"),
     ("{post}", "{post}", "the same URL"),
     ("https://ada.example/", "https://elsewhere.example/2020/01/01/x/", "not a published post"),
     ("https://ada.example/", "{site}/tags/", "not a published post"),
@@ -67,6 +72,16 @@ def test_each_invalid_webmention_is_refused_with_its_reason(webmention, post, ma
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Mention.objects.exists() and not Delivery.objects.exists()
+
+
+def test_a_source_whose_bytes_are_not_utf8_is_refused(client, post):
+    body = f"source=https%3A%2F%2Fada.example%2F%FF%FE&target={quote(permalink(post), safe='')}"
+
+    response = client.generic("POST", "/webmention/", body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert "source is not UTF-8" in response.content.decode()
+    assert not Mention.objects.exists()
 
 
 def test_a_post_closed_to_comments_takes_no_new_mentions(webmention, make_post):
