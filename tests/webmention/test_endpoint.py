@@ -84,6 +84,42 @@ def test_a_source_whose_bytes_are_not_utf8_is_refused(client, post):
     assert not Mention.objects.exists()
 
 
+@pytest.mark.parametrize("content_type, body", [
+    ("application/json", '{"source": "https://ada.example/notes/1", "target": "{post}"}'),
+    ("text/plain", "source=https://ada.example/notes/1&target={post}"),
+    ("", "source=https://ada.example/notes/1&target={post}"),
+])
+def test_a_body_that_is_not_form_encoded_is_refused_as_unsupported(client, post, content_type, body):
+    body = body.replace("{post}", permalink(post))
+
+    response = client.generic("POST", "/webmention/", body, content_type=content_type)
+
+    assert response.status_code == 415
+    assert "form-encoded" in response.content.decode()
+    assert not Mention.objects.exists()
+
+
+def test_a_multipart_form_is_taken_like_a_form_encoded_one(client, post):
+    response = client.post("/webmention/", {"source": SOURCE, "target": permalink(post)})
+
+    assert response.status_code == 202
+
+
+@pytest.mark.parametrize("body", [
+    "source=https://ada.example/1&source=https://grace.example/2&target={post}",
+    "source=https://ada.example/1&target={post}&target={post}",
+    "source=&source=https://ada.example/1&target={post}",
+])
+def test_a_webmention_naming_two_sources_or_two_targets_is_refused(client, post, body):
+    body = body.replace("{post}", quote(permalink(post), safe=""))
+
+    response = client.generic("POST", "/webmention/", body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert "Send one source and one target" in response.content.decode()
+    assert not Mention.objects.exists()
+
+
 def test_a_post_closed_to_comments_takes_no_new_mentions(webmention, make_post):
     closed = make_post(title="Closed", comments_enabled=False)
 
