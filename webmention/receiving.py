@@ -70,8 +70,9 @@ def endpoint_url():
 def check(source, target):
     """The published post `target` names, if `source`/`target` may be a Webmention for it.
 
-    Raises Invalid with the reason otherwise. Costs one query (the post), two when the
-    post no longer takes comments (an existing mention may still be updated or withdrawn).
+    Raises Invalid with the reason otherwise. Costs one query (the post), one more when the
+    source is on our site too, and one more when the post no longer takes comments (an
+    existing mention may still be updated or withdrawn).
     """
     for name, value in (("source", source), ("target", target)):
         if not value:
@@ -93,6 +94,9 @@ def check(source, target):
     post = post_at(target)
     if post is None:
         raise Invalid("The target is not a published post of this site.")
+    # Its page links to itself (the canonical link): checked, the post would mention itself.
+    if post_at(source) == post:
+        raise Invalid("The source is the target post itself, at another form of its address.")
     if not moderation.comments_open(post) and not Mention.objects.filter(post=post, source=source).exists():
         raise Invalid("This post no longer takes comments or mentions.")
     return post

@@ -120,6 +120,25 @@ def test_a_webmention_naming_two_sources_or_two_targets_is_refused(client, post,
     assert not Mention.objects.exists()
 
 
+@pytest.mark.parametrize("variant", ["https", "strip-slash", "?page=2"])
+def test_a_source_that_is_the_target_post_itself_is_refused(webmention, post, variant):
+    # The post page links to itself (its canonical link): checked, it would mention itself.
+    source = {"https": permalink(post).replace("http://", "https://"),
+              "strip-slash": permalink(post).rstrip("/")}.get(variant, permalink(post) + variant)
+
+    response = webmention(source, permalink(post))
+
+    assert response.status_code == 400
+    assert "the target post itself" in response.content.decode()
+    assert not Mention.objects.exists()
+
+
+def test_another_of_our_posts_may_be_the_source(webmention, post, make_post):
+    other = make_post(title="Later thoughts")
+
+    assert webmention(permalink(other), permalink(post)).status_code == 202
+
+
 def test_a_post_closed_to_comments_takes_no_new_mentions(webmention, make_post):
     closed = make_post(title="Closed", comments_enabled=False)
 
