@@ -176,6 +176,13 @@ def verify(delivery):
         return _record(mention, Mention.State.REFUSED, "not checked: Webmentions are turned off")
     if not mention.post.is_published:
         return _record(mention, Mention.State.REFUSED, "not checked: the post is no longer published")
+    # A fediverse Note's id is often a web page too: whoever sends it as a source must not
+    # rewrite the comment that Note is (both are found by post and remote_id).
+    other = Comment.objects.filter(post=mention.post, remote_id=mention.source).exclude(
+        origin=Comment.Origin.WEBMENTION).first()
+    if other is not None:
+        return _record(mention, Mention.State.REFUSED,
+                       f"not checked: this address is a comment from {other.get_origin_display()}")
     try:
         page = http.fetch(mention.source, max_bytes=settings.WEBMENTION_MAX_BYTES, content_types=HTML_TYPES)
     except http.Gone as error:

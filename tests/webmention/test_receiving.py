@@ -329,6 +329,24 @@ def test_a_source_whose_mention_record_was_deleted_keeps_its_one_comment(elsewhe
     assert Mention.objects.get().comment == Comment.objects.get()
 
 
+def test_a_webmention_cannot_take_over_a_comment_that_came_from_the_fediverse(elsewhere, post, receive,
+                                                                              moderation_off):
+    note = elsewhere.url("/notes/1")
+    fediverse = Comment.objects.create(
+        post=post, author_name="Grace", author_url="https://social.example/@grace", body="From the fediverse.",
+        status=Comment.Status.APPROVED, origin=Comment.Origin.FEDIVERSE, remote_id=note)
+    elsewhere.routes["/notes/1"] = page(reply_page(permalink(post), text="Overwritten.", author="Mallory"))
+
+    assert receive(note, permalink(post)) == ["sent"]
+
+    fediverse.refresh_from_db()
+    assert (fediverse.body, fediverse.author_name, fediverse.status) == ("From the fediverse.", "Grace", "approved")
+    assert Comment.objects.count() == 1
+    mention = Mention.objects.get()
+    assert (mention.state, mention.comment) == ("refused", None)
+    assert "fediverse" in mention.detail
+
+
 def test_the_date_the_source_gives_is_the_comments_when_it_is_plausible(elsewhere, make_post, receive):
     from datetime import datetime, timedelta, timezone as tz
 
