@@ -221,6 +221,8 @@ def web_address(url):
     if not isinstance(url, str):
         return ""
     url = url.strip()
+    if NOT_IN_URL.search(url):
+        return ""
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -252,6 +252,16 @@ def test_markup_in_a_source_is_shown_as_text_never_run(elsewhere, post, receive,
     assert "<script>alert" not in html and "onerror=alert" not in html
 
 
+@pytest.mark.parametrize("address", ["https://eve .example/", "https://eve.example/a\x01b", "https://eve.example/\x7f"])
+def test_an_author_address_no_browser_could_follow_is_not_kept(elsewhere, post, receive, address):
+    elsewhere.routes["/eve"] = page(reply_page(permalink(post), author="Eve", author_url=address))
+
+    receive(elsewhere.url("/eve"), permalink(post))
+
+    comment = Comment.objects.get()
+    assert (comment.author_name, comment.author_url) == ("Eve", elsewhere.url("/eve"))
+
+
 def test_a_long_text_is_cut_to_the_comment_limit(elsewhere, post, receive):
     from comments.models import BODY_MAX_LENGTH
 
