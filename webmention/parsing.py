@@ -111,7 +111,8 @@ class Entry:
 
 
 def read_entry(soup, url, target):
-    """The page's h-entry (the one at `url`, else the first): author, text, date, kind."""
+    """The page's h-entry (the one at `url`, else the first that replies to, likes, reposts
+    or bookmarks `target`, else the first): author, text, date, kind."""
     try:
         parsed = mf2py.parse(doc=soup, url=url)
     except RecursionError:
@@ -120,8 +121,13 @@ def read_entry(soup, url, target):
         raise Unreadable(f"its microformats could not be read ({type(error).__name__})") from None
     title = _text(soup.title.get_text() if soup.title else "")
     entries = [item for item in _items(parsed.get("items", [])) if "h-entry" in item.get("type", [])]
-    entry = next((e for e in entries if url in _urls(e.get("properties", {}).get("url", []))), None)
-    entry = entry or (entries[0] if entries else None)
+    entry = (
+        next((e for e in entries if url in _urls(e.get("properties", {}).get("url", []))), None)
+        # A page of several (a feed, a thread): the one that answers the target, not the
+        # first, whose words and kind would be another entry's.
+        or next((e for e in entries if _kind(e.get("properties", {}), target) != "mention"), None)
+        or (entries[0] if entries else None)
+    )
     if entry is None:
         card = next((i for i in parsed.get("items", []) if "h-card" in i.get("type", [])), None)
         name, author_url = _author(card) if card else ("", "")

@@ -116,6 +116,21 @@ def test_a_relative_link_to_the_post_counts(elsewhere, post, receive, settings):
     assert Mention.objects.get().state == "accepted"
 
 
+@pytest.mark.parametrize("layout", ["feed", "nested"])
+def test_on_a_page_of_several_entries_the_one_that_answers_the_post_speaks(elsewhere, post, receive, layout):
+    other = '<a class="p-author h-card" href="https://ada.example/">Ada</a><p class="e-content">Unrelated.</p>'
+    answer = (f'<a class="p-author h-card" href="https://ada.example/">Ada</a>'
+              f'<a class="u-in-reply-to" href="{permalink(post)}">re</a><p class="e-content">About your engine.</p>')
+    entries = (f'<article class="h-entry">{other}</article><article class="h-entry">{answer}</article>'
+               if layout == "feed" else f'<article class="h-entry">{other}<div class="h-entry">{answer}</div></article>')
+    elsewhere.routes["/feed"] = page(f'<html><body><div class="h-feed">{entries}</div></body></html>')
+
+    receive(elsewhere.url("/feed"), permalink(post))
+
+    assert Mention.objects.get().kind == "reply"
+    assert Comment.objects.get().body == "About your engine."
+
+
 def test_a_source_that_does_not_link_here_stores_nothing(elsewhere, post, receive):
     elsewhere.routes["/unrelated"] = page('<html><body><a href="https://else.example/">x</a></body></html>')
 
