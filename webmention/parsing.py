@@ -33,7 +33,8 @@ NOT_IN_URL = re.compile(r"[\x00-\x20\x7f]")
 
 
 class Unreadable(Exception):
-    """The page cannot be read as HTML within our limits."""
+    """The page cannot be read as HTML within our limits; the message completes
+    "the source is …" (what a Mention records)."""
 
 
 def document(content, *, content_type=""):
@@ -118,7 +119,7 @@ def read_entry(soup, url, target):
     except RecursionError:
         raise Unreadable(f"nested more than {MAX_DEPTH} elements deep") from None
     except Exception as error:  # noqa: BLE001 - mf2py on hostile markup
-        raise Unreadable(f"its microformats could not be read ({type(error).__name__})") from None
+        raise Unreadable(f"unreadable as microformats ({type(error).__name__})") from None
     title = _text(soup.title.get_text() if soup.title else "")
     entries = [item for item in _items(parsed.get("items", [])) if "h-entry" in item.get("type", [])]
     entry = (

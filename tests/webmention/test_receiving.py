@@ -332,6 +332,17 @@ def test_a_source_that_redirects_to_a_malformed_address_is_refused_with_the_reas
     assert "Traceback" not in caplog.text
 
 
+def test_a_source_whose_microformats_cannot_be_read_is_refused_in_words(elsewhere, post, receive):
+    # mf2py resolves every address against the page's <base>, and fails on this one.
+    elsewhere.routes["/base"] = page(f'<html><head><base href="http://[oops/"></head><body>'
+                                     f'<a href="{permalink(post)}">x</a></body></html>')
+
+    assert receive(elsewhere.url("/base"), permalink(post)) == ["sent"]
+
+    mention = Mention.objects.get()
+    assert (mention.state, mention.detail) == ("refused", "the source is unreadable as microformats (ValueError)")
+
+
 def test_a_source_on_a_private_address_is_never_fetched(post, receive, settings):
     settings.FETCH_ALLOW_LOOPBACK = False
 
