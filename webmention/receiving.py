@@ -190,7 +190,14 @@ def verify(delivery):
         return _record(mention, Mention.State.GONE, f"source gone: {error}")
     except http.Refused as error:
         return _record(mention, Mention.State.REFUSED, str(error))
-    # http.Unavailable goes up: the queue tries again later.
+    except http.Unavailable as error:
+        # The queue tries again later, until it gives up; the Mention says why it waits,
+        # then how it ended, as the delivery does.
+        if timezone.now() >= delivery.give_up_at:
+            _record(mention, Mention.State.REFUSED, f"not reached in time, given up: {error}")
+            raise outbox.GiveUp(str(error)) from None
+        _record(mention, mention.state, f"not reached, tried again later: {error}")
+        raise
     try:
         soup = parsing.document(page.content)
         if not parsing.links_to(soup, page.url, mention.target):

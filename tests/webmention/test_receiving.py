@@ -411,6 +411,32 @@ def test_a_source_too_slow_to_answer_is_tried_again_later(elsewhere, post, recei
     assert "Traceback" not in caplog.text
 
 
+def test_a_source_that_cannot_be_reached_now_says_so_on_its_mention(elsewhere, post, receive):
+    elsewhere.routes["/busy"] = page("busy", status=503, content_type="text/plain")
+
+    assert receive(elsewhere.url("/busy"), permalink(post)) == ["retrying"]
+
+    mention = Mention.objects.get()
+    assert mention.state == "waiting"
+    assert mention.detail.startswith("not reached, tried again later: ") and "HTTP 503" in mention.detail
+
+
+def test_a_source_never_reached_before_the_queue_gives_up_is_refused_with_the_reason(
+    elsewhere, post, webmention, send_queued
+):
+    from django.utils import timezone
+
+    elsewhere.routes["/busy"] = page("busy", status=503, content_type="text/plain")
+    webmention(elsewhere.url("/busy"), permalink(post))
+    Delivery.objects.update(give_up_at=timezone.now())
+
+    assert send_queued() == ["failed"]
+
+    mention = Mention.objects.get()
+    assert mention.state == "refused"
+    assert mention.detail.startswith("not reached in time, given up: ") and "HTTP 503" in mention.detail
+
+
 def test_a_mention_of_a_post_unpublished_before_its_check_is_not_fetched(elsewhere, post, webmention, send_queued):
     from blog.models import Post
 
