@@ -24,6 +24,7 @@ same way), `Gone` (a kind of Refused) that the server says the page is not there
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import time
@@ -40,9 +41,22 @@ REDIRECTS = {301, 302, 303, 307, 308}
 # Answers that may change with time: the server is overloaded, down or rate-limiting.
 TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
 CHUNK = 65536
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class Refused(Exception):
+class FetchFailed(Exception):
+    """Why a fetch or a post failed, in words fit for a log line and a database column.
+
+    The message quotes what the other server sent (a Location, a content type, a status
+    line), whose control characters are written out (\\x00): PostgreSQL cannot store a
+    NUL, and the record of a failure must never fail itself.
+    """
+
+    def __init__(self, message):
+        super().__init__(printable(message))
+
+
+class Refused(FetchFailed):
     """This address or its answer is not one we fetch; trying again will not change that."""
 
 
@@ -50,8 +64,13 @@ class Gone(Refused):
     """The server says the page is not there (HTTP 404 or 410): deleted, or never was."""
 
 
-class Unavailable(Exception):
+class Unavailable(FetchFailed):
     """The server could not be reached or did not answer in time; it may later."""
+
+
+def printable(text):
+    """`text` with each control character written out as \\xNN."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
 
 
 @dataclass(frozen=True)

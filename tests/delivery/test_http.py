@@ -188,3 +188,17 @@ def test_an_address_with_letters_beyond_ascii_or_spaces_is_fetched_percent_encod
     assert fetch(server.url("/moved here.png")).url == server.url("/café.png")
     answer = http.post(server.url("/inbox/café?q=é"), body=b"x", content_type="text/plain")
     assert (answer.status, server.posted[-1][0]) == (202, "/inbox/caf%C3%A9?q=%C3%A9")
+
+
+def test_what_a_server_sent_is_written_out_in_a_refusal_never_as_control_characters(server, loopback_allowed):
+    # They end in logs and database columns, and PostgreSQL cannot store a NUL.
+    server.routes["/moved.png"] = Route(302, headers={"Location": "/a\x00b\x1bc.png"})
+    server.routes["/odd.png"] = Route(body=PNG, content_type="image/\x00png")
+    server.routes["/busy.png"] = Route(302, headers={"Location": "/busy\x00.png"})
+    server.routes["/busy%00.png"] = Route(503, b"later", "text/plain")
+
+    for path, error in [("/moved.png", http.Gone), ("/odd.png", http.Refused), ("/busy.png", http.Unavailable)]:
+        with pytest.raises(error) as refusal:
+            fetch(server.url(path))
+        assert not any(ord(c) < 32 or ord(c) == 127 for c in str(refusal.value)), str(refusal.value)
+        assert "\\x00" in str(refusal.value)

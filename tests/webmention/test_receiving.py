@@ -343,6 +343,25 @@ def test_a_source_whose_microformats_cannot_be_read_is_refused_in_words(elsewher
     assert (mention.state, mention.detail) == ("refused", "the source is unreadable as microformats (ValueError)")
 
 
+def has_control_characters(text):
+    return any(ord(c) < 32 and c != "\n" or ord(c) == 127 for c in text)
+
+
+@pytest.mark.parametrize("status, state", [(404, "gone"), (503, "waiting")])
+def test_what_a_source_server_sent_is_recorded_without_control_characters(elsewhere, post, receive, status, state):
+    from tests.httpserver import Route
+
+    # PostgreSQL cannot store a NUL: the record, and with it the worker's task, would fail.
+    elsewhere.routes["/moved"] = Route(302, headers={"Location": "/x\x00y"}, content_type="text/html")
+    elsewhere.routes["/x%00y"] = page("no", status=status, content_type="text/plain")
+
+    receive(elsewhere.url("/moved"), permalink(post))
+
+    mention, delivery = Mention.objects.get(), Delivery.objects.get()
+    assert mention.state == state and "/x\\x00y" in mention.detail
+    assert not has_control_characters(mention.detail + delivery.last_error)
+
+
 def test_a_source_on_a_private_address_is_never_fetched(post, receive, settings):
     settings.FETCH_ALLOW_LOOPBACK = False
 
