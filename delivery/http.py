@@ -234,7 +234,9 @@ def _connect(parts, deadline):
         raise Refused("The address names no host.")
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
+    except UnicodeError:  # no DNS name can be made of it (a label too long as punycode)
+        raise Refused(f"{host} is not a valid host name.") from None
+    except socket.gaierror as error:
         raise Unavailable(f"{host} could not be resolved: {error}") from None
     addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in found))
     for address in addresses:

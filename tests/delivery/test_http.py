@@ -202,3 +202,8 @@ def test_what_a_server_sent_is_written_out_in_a_refusal_never_as_control_charact
             fetch(server.url(path))
         assert not any(ord(c) < 32 or ord(c) == 127 for c in str(refusal.value)), str(refusal.value)
         assert "\\x00" in str(refusal.value)
+
+
+def test_a_host_name_no_dns_could_hold_is_refused_not_tried_again():
+    with pytest.raises(http.Refused, match="not a valid host name"):
+        fetch("http://" + "ü" * 60 + ".example/a.png")
