@@ -89,6 +89,8 @@ def check(source, target):
         # What Django could not decode as UTF-8 it replaced with U+FFFD: not what was sent.
         if "\ufffd" in value:
             raise Invalid(f"The {name} is not UTF-8: send it percent-encoded as UTF-8.")
+        if site(value) is None:
+            raise Invalid(f"The {name}'s host is not a valid domain name.")
     if source.split("#")[0] == target.split("#")[0]:
         raise Invalid("The source and the target are the same URL.")
     post = post_at(target)
@@ -100,6 +102,16 @@ def check(source, target):
     if not moderation.comments_open(post) and not Mention.objects.filter(post=post, source=source).exists():
         raise Invalid("This post no longer takes comments or mentions.")
     return post
+
+
+def site(url):
+    """The host of `url` as DNS knows it (an IDN, its punycode, any case, with or without
+    the final dot are one site), or None when no DNS name could be made of it."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
 
 
 def post_at(url):
@@ -140,7 +152,7 @@ def accept(source, target, post):
     ["webmention-source"] lately. A mention sent again while its last check still waits
     queues nothing more: that check reads the source as it will be then.
     """
-    retry_after = ratelimit.hit_key("webmention-source", (urlsplit(source).hostname or "").lower())
+    retry_after = ratelimit.hit_key("webmention-source", site(source))
     if retry_after is not None:
         raise TooMany(retry_after)
     with transaction.atomic():

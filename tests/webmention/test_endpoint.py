@@ -52,6 +52,7 @@ def test_the_target_may_be_the_https_address_of_our_site(webmention, post, setti
     ("https://ada.example/a\x01b", "{post}", "source holds a space or a control character"),
     ("https://ada.example/a\x7fb", "{post}", "source holds a space or a control character"),
     ("https://ada.example/", "{post}\x00", "target holds a space or a control character"),
+    ("https://" + "ü" * 60 + ".example/", "{post}", "source's host is not a valid domain name"),
     ("{post}", "{post}", "the same URL"),
     ("https://ada.example/", "https://elsewhere.example/2020/01/01/x/", "not a published post"),
     ("https://ada.example/", "{site}/tags/", "not a published post"),
@@ -201,6 +202,16 @@ def test_one_source_site_sending_too_many_is_told_to_wait(webmention, make_post,
     assert answers == [202, 202, 202, 429]
     assert other_site.status_code == 202
     assert Mention.objects.count() == 4
+
+
+def test_a_source_site_is_counted_once_however_its_name_is_spelled(webmention, make_post, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "webmention-source": "2/1h"}
+    posts = [make_post(title=f"Post {n}") for n in range(3)]
+    spellings = ["https://bücher.example/1", "https://xn--bcher-kva.example/2", "https://BÜCHER.example./3"]
+
+    answers = [webmention(source, permalink(p)).status_code for source, p in zip(spellings, posts)]
+
+    assert answers == [202, 202, 429]
 
 
 def test_one_client_sending_too_many_is_told_to_wait(webmention, post, settings):
