@@ -96,3 +96,80 @@ def send(site, webmention):
 
 def test_the_webmention_endpoint_accepts_or_refuses_any_input_cleanly(fuzz, site):
     fuzz("endpoint: webmention", webmentions(site), lambda w: send(site, w), ci_examples=100)
+
+
+# Source pages ---------------------------------------------------------------------------
+
+TARGET = "https://blog.example/2020/01/01/engines/"
+# Elements whose address or date is the value drawn, and elements that hold others.
+ATTRIBUTED = [
+    '<a class="p-author h-card" href="', '<a class="u-url" href="', '<img class="u-photo" alt="me" src="',
+    '<a class="u-in-reply-to" href="', '<a class="u-like-of" href="', '<a class="u-repost-of u-bookmark-of" href="',
+    '<time class="dt-published" datetime="', '<data class="dt-published" value="', '<base href="',
+    '<iframe src="', '<a href="', '<area href="', '<a class="p-author" href="',
+]
+CONTAINERS = [
+    '<div class="h-entry">', '<article class="h-entry h-cite">', '<div class="h-feed">', '<div class="p-author h-card">',
+    '<div class="u-url h-card">', '<div class="u-in-reply-to h-cite">', '<div class="e-content">',
+    '<p class="p-name p-summary">', '<span class="p-name">', '<div class="p-author">', "<script>", "<style>",
+    "<template>", "<svg>", "<math>", "<table>", "<title>",
+]
+VALUES = [
+    TARGET, TARGET.rstrip("/"), TARGET + "#c", TARGET.replace("https", "HTTPS"), "/relative", "javascript:alert(1)",
+    "http://[oops/", "https://eve .example/", "https://eve.example/\x01", "https://eve.example/" + "a" * 300,
+    "2020-13-45T99:99", "2021-01-01T00:00:00+23:59", "99999-01-01", "2020-06-01T10:00:00Z", "2020-06-01", "",
+    "&#0;", '"><script>alert(1)</script>',
+]
+words = st.one_of(st.sampled_from(["Ada", "A reply.", "N" * 3000, "<" * 50, "\x00", "&#x7f;", "\u202e", "&amp;"]),
+                  hostile_text)
+
+
+@st.composite
+def pages(draw):
+    """A page of microformats: entries, cards, citations and feeds nested in any order,
+    their addresses and dates drawn from hostile values, left unclosed or not."""
+    html, open_tags = [], []
+    for _ in range(draw(st.integers(1, 30))):
+        move = draw(st.sampled_from(["open", "open", "element", "element", "element", "text", "close"]))
+        if move == "open":
+            opener = draw(st.sampled_from(CONTAINERS))
+            html.append(opener)
+            open_tags.append(re.match(r"<(\w+)", opener).group(1))
+        elif move == "element":
+            opener = draw(st.sampled_from(ATTRIBUTED))
+            tag = re.match(r"<(\w+)", opener).group(1)
+            html.append(f"{opener}{draw(st.sampled_from(VALUES) | hostile_text)}\">{draw(words)}</{tag}>")
+        elif move == "text":
+            html.append(draw(words))
+        elif open_tags:
+            html.append(f"</{open_tags.pop()}>")
+    if draw(st.booleans()):
+        html.extend(f"</{tag}>" for tag in reversed(open_tags))
+    return "".join(html)
+
+
+def read(html):
+    from webmention import parsing
+
+    try:
+        soup = parsing.document(html.encode("utf-8", "surrogatepass"))
+        linked = parsing.links_to(soup, "https://ada.example/notes/1", TARGET)
+        entry = parsing.read_entry(soup, "https://ada.example/notes/1", TARGET)
+    except parsing.Unreadable as error:
+        return Outcome(f"unreadable: {str(error).split('(')[0]}", refused=True)
+    if entry.kind not in Mention.Kind.values:
+        raise Broken(f"kind {entry.kind!r}")
+    if entry.author_url and (UNSTORABLE.search(entry.author_url) or not entry.author_url.startswith("http")):
+        raise Broken(f"author address {entry.author_url!r} is no web address")
+    for name in ("author_name", "content", "title"):
+        if "\x00" in getattr(entry, name):
+            raise Broken(f"a NUL in the entry's {name}")
+    if entry.published is not None and entry.published.tzinfo is None:
+        raise Broken(f"a date without its time zone: {entry.published!r}")
+    if len(parsing.markdown_safe(entry.content, limit=5000)) > 5000:
+        raise Broken("the text passes the comment limit")
+    return Outcome(f"{'links' if linked else 'no link'}, {entry.kind}", refused=False)
+
+
+def test_any_source_page_reads_as_an_entry_or_is_refused_as_unreadable(fuzz):
+    fuzz("source page: microformats", pages(), read, ci_examples=100)
