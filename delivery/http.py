@@ -24,6 +24,7 @@ same way), `Gone` (a kind of Refused) that the server says the page is not there
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import time
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
+from django.utils.encoding import iri_to_uri
 
 USER_AGENT = "blog-media-fetcher/1.0"
 # What an answer to a POST may say back (an inbox's or endpoint's short reply).
@@ -39,9 +41,22 @@ REDIRECTS = {301, 302, 303, 307, 308}
 # Answers that may change with time: the server is overloaded, down or rate-limiting.
 TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
 CHUNK = 65536
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class Refused(Exception):
+class FetchFailed(Exception):
+    """Why a fetch or a post failed, in words fit for a log line and a database column.
+
+    The message quotes what the other server sent (a Location, a content type, a status
+    line), whose control characters are written out (\\x00): PostgreSQL cannot store a
+    NUL, and the record of a failure must never fail itself.
+    """
+
+    def __init__(self, message):
+        super().__init__(printable(message))
+
+
+class Refused(FetchFailed):
     """This address or its answer is not one we fetch; trying again will not change that."""
 
 
@@ -49,8 +64,13 @@ class Gone(Refused):
     """The server says the page is not there (HTTP 404 or 410): deleted, or never was."""
 
 
-class Unavailable(Exception):
+class Unavailable(FetchFailed):
     """The server could not be reached or did not answer in time; it may later."""
+
+
+def printable(text):
+    """`text` with each control character written out as \\xNN."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
 
 
 @dataclass(frozen=True)
@@ -84,7 +104,7 @@ def fetch(url, *, max_bytes, content_types, signatures=None, timeout=None, heade
         parts = urlsplit(url)
         connection = _connect(parts, deadline)
         try:
-            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            target = _request_target(parts)
             extra = headers(url) if callable(headers) else (headers or {})
             try:
                 connection.request("GET", target, headers={
@@ -98,7 +118,10 @@ def fetch(url, *, max_bytes, content_types, signatures=None, timeout=None, heade
                 location = response.getheader("Location", "")
                 if not location:
                     raise Refused(f"{url} redirects nowhere (HTTP {response.status} without a Location).")
-                url = urljoin(url, location)
+                try:
+                    url = urljoin(url, location)
+                except ValueError:  # a bracketed host that is no IP address, say
+                    raise Refused(f"{url} redirects to {location[:200]}, not a valid address.") from None
                 continue
             if response.status in TRANSIENT:
                 raise Unavailable(f"{url} answered HTTP {response.status}.")
@@ -132,7 +155,7 @@ def post(url, *, body, content_type, headers=None, timeout=None):
     parts = urlsplit(url)
     connection = _connect(parts, deadline)
     try:
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        target = _request_target(parts)
         try:
             connection.request("POST", target, body=body, headers={
                 "User-Agent": USER_AGENT, "Content-Type": content_type, "Accept-Encoding": "identity",
@@ -152,6 +175,12 @@ def post(url, *, body, content_type, headers=None, timeout=None):
         return Posted(url=url, status=response.status, headers=response.headers, content=content)
     finally:
         connection.close()
+
+
+def _request_target(parts):
+    # An address may hold letters beyond ASCII (an IRI) or a space a redirect sent, which
+    # the request line cannot: they go percent-encoded, as a browser sends them.
+    return iri_to_uri((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
 
 
 def _read(connection, response, url, max_bytes, deadline):
@@ -205,7 +234,9 @@ def _connect(parts, deadline):
         raise Refused("The address names no host.")
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
+    except UnicodeError:  # no DNS name can be made of it (a label too long as punycode)
+        raise Refused(f"{host} is not a valid host name.") from None
+    except socket.gaierror as error:
         raise Unavailable(f"{host} could not be resolved: {error}") from None
     addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in found))
     for address in addresses:

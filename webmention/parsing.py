@@ -27,10 +27,14 @@ _INLINE = re.compile(r"([\\`*_\[\]<>!#|~&])")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What no address holds as such (RFC 3986 wants them percent-encoded); PostgreSQL cannot
+# even store a NUL.
+NOT_IN_URL = re.compile(r"[\x00-\x20\x7f]")
 
 
 class Unreadable(Exception):
-    """The page cannot be read as HTML within our limits."""
+    """The page cannot be read as HTML within our limits; the message completes
+    "the source is …" (what a Mention records)."""
 
 
 def document(content, *, content_type=""):
@@ -108,17 +112,23 @@ class Entry:
 
 
 def read_entry(soup, url, target):
-    """The page's h-entry (the one at `url`, else the first): author, text, date, kind."""
+    """The page's h-entry (the one at `url`, else the first that replies to, likes, reposts
+    or bookmarks `target`, else the first): author, text, date, kind."""
     try:
         parsed = mf2py.parse(doc=soup, url=url)
     except RecursionError:
         raise Unreadable(f"nested more than {MAX_DEPTH} elements deep") from None
     except Exception as error:  # noqa: BLE001 - mf2py on hostile markup
-        raise Unreadable(f"its microformats could not be read ({type(error).__name__})") from None
+        raise Unreadable(f"unreadable as microformats ({type(error).__name__})") from None
     title = _text(soup.title.get_text() if soup.title else "")
     entries = [item for item in _items(parsed.get("items", [])) if "h-entry" in item.get("type", [])]
-    entry = next((e for e in entries if url in _urls(e.get("properties", {}).get("url", []))), None)
-    entry = entry or (entries[0] if entries else None)
+    entry = (
+        next((e for e in entries if url in _urls(e.get("properties", {}).get("url", []))), None)
+        # A page of several (a feed, a thread): the one that answers the target, not the
+        # first, whose words and kind would be another entry's.
+        or next((e for e in entries if _kind(e.get("properties", {}), target) != "mention"), None)
+        or (entries[0] if entries else None)
+    )
     if entry is None:
         card = next((i for i in parsed.get("items", []) if "h-card" in i.get("type", [])), None)
         name, author_url = _author(card) if card else ("", "")
@@ -218,6 +228,8 @@ def web_address(url):
     if not isinstance(url, str):
         return ""
     url = url.strip()
+    if NOT_IN_URL.search(url):
+        return ""
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -70,8 +70,9 @@ def endpoint_url():
 def check(source, target):
     """The published post `target` names, if `source`/`target` may be a Webmention for it.
 
-    Raises Invalid with the reason otherwise. Costs one query (the post), two when the
-    post no longer takes comments (an existing mention may still be updated or withdrawn).
+    Raises Invalid with the reason otherwise. Costs one query (the post), one more when the
+    source is on our site too, and one more when the post no longer takes comments (an
+    existing mention may still be updated or withdrawn).
     """
     for name, value in (("source", source), ("target", target)):
         if not value:
@@ -82,14 +83,35 @@ def check(source, target):
             _validate_url(value)
         except ValidationError:
             raise Invalid(f"The {name} must be an http or https URL.") from None
+        # URLValidator lets control characters through in the path.
+        if parsing.NOT_IN_URL.search(value):
+            raise Invalid(f"The {name} holds a space or a control character: percent-encode them.")
+        # What Django could not decode as UTF-8 it replaced with U+FFFD: not what was sent.
+        if "\ufffd" in value:
+            raise Invalid(f"The {name} is not UTF-8: send it percent-encoded as UTF-8.")
+        if site(value) is None:
+            raise Invalid(f"The {name}'s host is not a valid domain name.")
     if source.split("#")[0] == target.split("#")[0]:
         raise Invalid("The source and the target are the same URL.")
     post = post_at(target)
     if post is None:
         raise Invalid("The target is not a published post of this site.")
+    # Its page links to itself (the canonical link): checked, the post would mention itself.
+    if post_at(source) == post:
+        raise Invalid("The source is the target post itself, at another form of its address.")
     if not moderation.comments_open(post) and not Mention.objects.filter(post=post, source=source).exists():
         raise Invalid("This post no longer takes comments or mentions.")
     return post
+
+
+def site(url):
+    """The host of `url` as DNS knows it (an IDN, its punycode, any case, with or without
+    the final dot are one site), or None when no DNS name could be made of it."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
 
 
 def post_at(url):
@@ -130,7 +152,7 @@ def accept(source, target, post):
     ["webmention-source"] lately. A mention sent again while its last check still waits
     queues nothing more: that check reads the source as it will be then.
     """
-    retry_after = ratelimit.hit_key("webmention-source", (urlsplit(source).hostname or "").lower())
+    retry_after = ratelimit.hit_key("webmention-source", site(source))
     if retry_after is not None:
         raise TooMany(retry_after)
     with transaction.atomic():
@@ -166,6 +188,13 @@ def verify(delivery):
         return _record(mention, Mention.State.REFUSED, "not checked: Webmentions are turned off")
     if not mention.post.is_published:
         return _record(mention, Mention.State.REFUSED, "not checked: the post is no longer published")
+    # A fediverse Note's id is often a web page too: whoever sends it as a source must not
+    # rewrite the comment that Note is (both are found by post and remote_id).
+    other = Comment.objects.filter(post=mention.post, remote_id=mention.source).exclude(
+        origin=Comment.Origin.WEBMENTION).first()
+    if other is not None:
+        return _record(mention, Mention.State.REFUSED,
+                       f"not checked: this address is a comment from {other.get_origin_display()}")
     try:
         page = http.fetch(mention.source, max_bytes=settings.WEBMENTION_MAX_BYTES, content_types=HTML_TYPES)
     except http.Gone as error:
@@ -173,7 +202,14 @@ def verify(delivery):
         return _record(mention, Mention.State.GONE, f"source gone: {error}")
     except http.Refused as error:
         return _record(mention, Mention.State.REFUSED, str(error))
-    # http.Unavailable goes up: the queue tries again later.
+    except http.Unavailable as error:
+        # The queue tries again later, until it gives up; the Mention says why it waits,
+        # then how it ended, as the delivery does.
+        if timezone.now() >= delivery.give_up_at:
+            _record(mention, Mention.State.REFUSED, f"not reached in time, given up: {error}")
+            raise outbox.GiveUp(str(error)) from None
+        _record(mention, mention.state, f"not reached, tried again later: {error}")
+        raise
     try:
         soup = parsing.document(page.content)
         if not parsing.links_to(soup, page.url, mention.target):

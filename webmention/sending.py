@@ -193,7 +193,8 @@ def discover(url):
 def _note(post, target, outcome, *, sent=False):
     if post is None:
         return  # deleted, and its rows with it
-    fields = {"outcome": outcome[:300], "updated_at": timezone.now()}
+    # An outcome may quote the endpoint a page gave, control characters and all.
+    fields = {"outcome": http.printable(outcome)[:300], "updated_at": timezone.now()}
     if sent:
         fields["sent_at"] = fields["updated_at"]
     Outgoing.objects.filter(post=post, target=target).update(**fields)

@@ -24,8 +24,17 @@ def endpoint(request):
     return _receive(request)
 
 
+# The Recommendation's senders post form-encoded; a multipart form says the same.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 @rate_limit("webmention")
 def _receive(request):
+    if request.content_type not in FORM_TYPES:
+        return _text("Send source and target form-encoded (application/x-www-form-urlencoded).", 415)
+    if len(request.POST.getlist("source")) > 1 or len(request.POST.getlist("target")) > 1:
+        # Which of them was meant? Taking the last, as QueryDict.get() does, is a guess.
+        return _text("Send one source and one target.", 400)
     source = request.POST.get("source", "").strip()
     target = request.POST.get("target", "").strip()
     try:

@@ -75,6 +75,14 @@ def test_a_redirect_to_a_refused_address_is_refused(server, loopback_allowed, ta
     assert server.hits == ["/moved.png"]
 
 
+@pytest.mark.parametrize("location", ["http://[oops/a.png", "http://[::1/a.png", "//[zz]/a.png"])
+def test_a_redirect_to_an_address_no_parser_accepts_is_refused(server, loopback_allowed, location):
+    server.routes["/moved.png"] = Route(302, headers={"Location": location})
+    with pytest.raises(http.Refused, match="not a valid address"):
+        fetch(server.url("/moved.png"))
+    assert server.hits == ["/moved.png"]
+
+
 def test_with_loopback_allowed_redirects_to_private_addresses_are_still_refused(server, loopback_allowed):
     server.routes["/moved.png"] = Route(301, headers={"Location": "http://192.168.0.1/a.png"})
     with pytest.raises(http.Refused, match="192.168.0.1, a private address"):
@@ -170,3 +178,32 @@ def test_a_post_refused_by_the_server_fails_and_one_it_cannot_take_now_may_be_re
         http.post(server.url("/gone"), body=b"x", content_type="text/plain")
     with pytest.raises(http.Unavailable, match="503"):
         http.post(server.url("/busy"), body=b"x", content_type="text/plain")
+
+
+def test_an_address_with_letters_beyond_ascii_or_spaces_is_fetched_percent_encoded(server, loopback_allowed):
+    server.routes["/caf%C3%A9.png"] = Route(body=PNG)
+    server.routes["/moved%20here.png"] = Route(302, headers={"Location": "/café.png"})
+
+    assert fetch(server.url("/café.png")).content == PNG
+    assert fetch(server.url("/moved here.png")).url == server.url("/café.png")
+    answer = http.post(server.url("/inbox/café?q=é"), body=b"x", content_type="text/plain")
+    assert (answer.status, server.posted[-1][0]) == (202, "/inbox/caf%C3%A9?q=%C3%A9")
+
+
+def test_what_a_server_sent_is_written_out_in_a_refusal_never_as_control_characters(server, loopback_allowed):
+    # They end in logs and database columns, and PostgreSQL cannot store a NUL.
+    server.routes["/moved.png"] = Route(302, headers={"Location": "/a\x00b\x1bc.png"})
+    server.routes["/odd.png"] = Route(body=PNG, content_type="image/\x00png")
+    server.routes["/busy.png"] = Route(302, headers={"Location": "/busy\x00.png"})
+    server.routes["/busy%00.png"] = Route(503, b"later", "text/plain")
+
+    for path, error in [("/moved.png", http.Gone), ("/odd.png", http.Refused), ("/busy.png", http.Unavailable)]:
+        with pytest.raises(error) as refusal:
+            fetch(server.url(path))
+        assert not any(ord(c) < 32 or ord(c) == 127 for c in str(refusal.value)), str(refusal.value)
+        assert "\\x00" in str(refusal.value)
+
+
+def test_a_host_name_no_dns_could_hold_is_refused_not_tried_again():
+    with pytest.raises(http.Refused, match="not a valid host name"):
+        fetch("http://" + "ü" * 60 + ".example/a.png")

@@ -1,6 +1,7 @@
 """The endpoint: what it accepts at once (202), what it refuses (400) and why."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -47,6 +48,11 @@ def test_the_target_may_be_the_https_address_of_our_site(webmention, post, setti
     ("not a url", "{post}", "source must be an http or https URL"),
     ("https://ada.example/" + "a" * 2000, "{post}", "longer than 2000"),
     ("https://ada.example/", "mailto:me@example.org", "target must be an http or https URL"),
+    ("https://ada.example/a\x00b", "{post}", "source holds a space or a control character"),
+    ("https://ada.example/a\x01b", "{post}", "source holds a space or a control character"),
+    ("https://ada.example/a\x7fb", "{post}", "source holds a space or a control character"),
+    ("https://ada.example/", "{post}\x00", "target holds a space or a control character"),
+    ("https://" + "ü" * 60 + ".example/", "{post}", "source's host is not a valid domain name"),
     ("{post}", "{post}", "the same URL"),
     ("https://ada.example/", "https://elsewhere.example/2020/01/01/x/", "not a published post"),
     ("https://ada.example/", "{site}/tags/", "not a published post"),
@@ -67,6 +73,71 @@ def test_each_invalid_webmention_is_refused_with_its_reason(webmention, post, ma
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Mention.objects.exists() and not Delivery.objects.exists()
+
+
+def test_a_source_whose_bytes_are_not_utf8_is_refused(client, post):
+    body = f"source=https%3A%2F%2Fada.example%2F%FF%FE&target={quote(permalink(post), safe='')}"
+
+    response = client.generic("POST", "/webmention/", body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert "source is not UTF-8" in response.content.decode()
+    assert not Mention.objects.exists()
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("application/json", '{"source": "https://ada.example/notes/1", "target": "{post}"}'),
+    ("text/plain", "source=https://ada.example/notes/1&target={post}"),
+    ("", "source=https://ada.example/notes/1&target={post}"),
+])
+def test_a_body_that_is_not_form_encoded_is_refused_as_unsupported(client, post, content_type, body):
+    body = body.replace("{post}", permalink(post))
+
+    response = client.generic("POST", "/webmention/", body, content_type=content_type)
+
+    assert response.status_code == 415
+    assert "form-encoded" in response.content.decode()
+    assert not Mention.objects.exists()
+
+
+def test_a_multipart_form_is_taken_like_a_form_encoded_one(client, post):
+    response = client.post("/webmention/", {"source": SOURCE, "target": permalink(post)})
+
+    assert response.status_code == 202
+
+
+@pytest.mark.parametrize("body", [
+    "source=https://ada.example/1&source=https://grace.example/2&target={post}",
+    "source=https://ada.example/1&target={post}&target={post}",
+    "source=&source=https://ada.example/1&target={post}",
+])
+def test_a_webmention_naming_two_sources_or_two_targets_is_refused(client, post, body):
+    body = body.replace("{post}", quote(permalink(post), safe=""))
+
+    response = client.generic("POST", "/webmention/", body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert "Send one source and one target" in response.content.decode()
+    assert not Mention.objects.exists()
+
+
+@pytest.mark.parametrize("variant", ["https", "strip-slash", "?page=2"])
+def test_a_source_that_is_the_target_post_itself_is_refused(webmention, post, variant):
+    # The post page links to itself (its canonical link): checked, it would mention itself.
+    source = {"https": permalink(post).replace("http://", "https://"),
+              "strip-slash": permalink(post).rstrip("/")}.get(variant, permalink(post) + variant)
+
+    response = webmention(source, permalink(post))
+
+    assert response.status_code == 400
+    assert "the target post itself" in response.content.decode()
+    assert not Mention.objects.exists()
+
+
+def test_another_of_our_posts_may_be_the_source(webmention, post, make_post):
+    other = make_post(title="Later thoughts")
+
+    assert webmention(permalink(other), permalink(post)).status_code == 202
 
 
 def test_a_post_closed_to_comments_takes_no_new_mentions(webmention, make_post):
@@ -131,6 +202,16 @@ def test_one_source_site_sending_too_many_is_told_to_wait(webmention, make_post,
     assert answers == [202, 202, 202, 429]
     assert other_site.status_code == 202
     assert Mention.objects.count() == 4
+
+
+def test_a_source_site_is_counted_once_however_its_name_is_spelled(webmention, make_post, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "webmention-source": "2/1h"}
+    posts = [make_post(title=f"Post {n}") for n in range(3)]
+    spellings = ["https://bücher.example/1", "https://xn--bcher-kva.example/2", "https://BÜCHER.example./3"]
+
+    answers = [webmention(source, permalink(p)).status_code for source, p in zip(spellings, posts)]
+
+    assert answers == [202, 202, 429]
 
 
 def test_one_client_sending_too_many_is_told_to_wait(webmention, post, settings):

@@ -116,6 +116,21 @@ def test_a_relative_link_to_the_post_counts(elsewhere, post, receive, settings):
     assert Mention.objects.get().state == "accepted"
 
 
+@pytest.mark.parametrize("layout", ["feed", "nested"])
+def test_on_a_page_of_several_entries_the_one_that_answers_the_post_speaks(elsewhere, post, receive, layout):
+    other = '<a class="p-author h-card" href="https://ada.example/">Ada</a><p class="e-content">Unrelated.</p>'
+    answer = (f'<a class="p-author h-card" href="https://ada.example/">Ada</a>'
+              f'<a class="u-in-reply-to" href="{permalink(post)}">re</a><p class="e-content">About your engine.</p>')
+    entries = (f'<article class="h-entry">{other}</article><article class="h-entry">{answer}</article>'
+               if layout == "feed" else f'<article class="h-entry">{other}<div class="h-entry">{answer}</div></article>')
+    elsewhere.routes["/feed"] = page(f'<html><body><div class="h-feed">{entries}</div></body></html>')
+
+    receive(elsewhere.url("/feed"), permalink(post))
+
+    assert Mention.objects.get().kind == "reply"
+    assert Comment.objects.get().body == "About your engine."
+
+
 def test_a_source_that_does_not_link_here_stores_nothing(elsewhere, post, receive):
     elsewhere.routes["/unrelated"] = page('<html><body><a href="https://else.example/">x</a></body></html>')
 
@@ -252,6 +267,16 @@ def test_markup_in_a_source_is_shown_as_text_never_run(elsewhere, post, receive,
     assert "<script>alert" not in html and "onerror=alert" not in html
 
 
+@pytest.mark.parametrize("address", ["https://eve .example/", "https://eve.example/a\x01b", "https://eve.example/\x7f"])
+def test_an_author_address_no_browser_could_follow_is_not_kept(elsewhere, post, receive, address):
+    elsewhere.routes["/eve"] = page(reply_page(permalink(post), author="Eve", author_url=address))
+
+    receive(elsewhere.url("/eve"), permalink(post))
+
+    comment = Comment.objects.get()
+    assert (comment.author_name, comment.author_url) == ("Eve", elsewhere.url("/eve"))
+
+
 def test_a_long_text_is_cut_to_the_comment_limit(elsewhere, post, receive):
     from comments.models import BODY_MAX_LENGTH
 
@@ -286,6 +311,57 @@ def test_a_source_that_is_not_usable_html_is_refused_and_recorded(elsewhere, pos
     assert "Traceback" not in caplog.text
 
 
+def test_a_source_whose_address_has_accented_letters_is_checked(elsewhere, post, receive, moderation_off):
+    elsewhere.routes["/caf%C3%A9"] = page(reply_page(permalink(post), text="Au café."))
+
+    assert receive(elsewhere.url("/café"), permalink(post)) == ["sent"]
+
+    assert Mention.objects.get().state == "accepted"
+    assert Comment.objects.get().body == "Au café."
+
+
+def test_a_source_that_redirects_to_a_malformed_address_is_refused_with_the_reason(elsewhere, post, receive, caplog):
+    from tests.httpserver import Route
+
+    elsewhere.routes["/moved"] = Route(301, headers={"Location": "http://[oops/"}, content_type="text/html")
+
+    assert receive(elsewhere.url("/moved"), permalink(post)) == ["sent"]
+
+    mention = Mention.objects.get()
+    assert mention.state == "refused" and "not a valid address" in mention.detail
+    assert "Traceback" not in caplog.text
+
+
+def test_a_source_whose_microformats_cannot_be_read_is_refused_in_words(elsewhere, post, receive):
+    # mf2py resolves every address against the page's <base>, and fails on this one.
+    elsewhere.routes["/base"] = page(f'<html><head><base href="http://[oops/"></head><body>'
+                                     f'<a href="{permalink(post)}">x</a></body></html>')
+
+    assert receive(elsewhere.url("/base"), permalink(post)) == ["sent"]
+
+    mention = Mention.objects.get()
+    assert (mention.state, mention.detail) == ("refused", "the source is unreadable as microformats (ValueError)")
+
+
+def has_control_characters(text):
+    return any(ord(c) < 32 and c != "\n" or ord(c) == 127 for c in text)
+
+
+@pytest.mark.parametrize("status, state", [(404, "gone"), (503, "waiting")])
+def test_what_a_source_server_sent_is_recorded_without_control_characters(elsewhere, post, receive, status, state):
+    from tests.httpserver import Route
+
+    # PostgreSQL cannot store a NUL: the record, and with it the worker's task, would fail.
+    elsewhere.routes["/moved"] = Route(302, headers={"Location": "/x\x00y"}, content_type="text/html")
+    elsewhere.routes["/x%00y"] = page("no", status=status, content_type="text/plain")
+
+    receive(elsewhere.url("/moved"), permalink(post))
+
+    mention, delivery = Mention.objects.get(), Delivery.objects.get()
+    assert mention.state == state and "/x\\x00y" in mention.detail
+    assert not has_control_characters(mention.detail + delivery.last_error)
+
+
 def test_a_source_on_a_private_address_is_never_fetched(post, receive, settings):
     settings.FETCH_ALLOW_LOOPBACK = False
 
@@ -306,6 +382,24 @@ def test_a_source_whose_mention_record_was_deleted_keeps_its_one_comment(elsewhe
 
     assert list(Comment.objects.values_list("body", flat=True)) == ["Twice."]
     assert Mention.objects.get().comment == Comment.objects.get()
+
+
+def test_a_webmention_cannot_take_over_a_comment_that_came_from_the_fediverse(elsewhere, post, receive,
+                                                                              moderation_off):
+    note = elsewhere.url("/notes/1")
+    fediverse = Comment.objects.create(
+        post=post, author_name="Grace", author_url="https://social.example/@grace", body="From the fediverse.",
+        status=Comment.Status.APPROVED, origin=Comment.Origin.FEDIVERSE, remote_id=note)
+    elsewhere.routes["/notes/1"] = page(reply_page(permalink(post), text="Overwritten.", author="Mallory"))
+
+    assert receive(note, permalink(post)) == ["sent"]
+
+    fediverse.refresh_from_db()
+    assert (fediverse.body, fediverse.author_name, fediverse.status) == ("From the fediverse.", "Grace", "approved")
+    assert Comment.objects.count() == 1
+    mention = Mention.objects.get()
+    assert (mention.state, mention.comment) == ("refused", None)
+    assert "fediverse" in mention.detail
 
 
 def test_the_date_the_source_gives_is_the_comments_when_it_is_plausible(elsewhere, make_post, receive):
@@ -334,6 +428,32 @@ def test_a_source_too_slow_to_answer_is_tried_again_later(elsewhere, post, recei
     assert not Comment.objects.exists()
     assert "took longer than" in Delivery.objects.get().last_error
     assert "Traceback" not in caplog.text
+
+
+def test_a_source_that_cannot_be_reached_now_says_so_on_its_mention(elsewhere, post, receive):
+    elsewhere.routes["/busy"] = page("busy", status=503, content_type="text/plain")
+
+    assert receive(elsewhere.url("/busy"), permalink(post)) == ["retrying"]
+
+    mention = Mention.objects.get()
+    assert mention.state == "waiting"
+    assert mention.detail.startswith("not reached, tried again later: ") and "HTTP 503" in mention.detail
+
+
+def test_a_source_never_reached_before_the_queue_gives_up_is_refused_with_the_reason(
+    elsewhere, post, webmention, send_queued
+):
+    from django.utils import timezone
+
+    elsewhere.routes["/busy"] = page("busy", status=503, content_type="text/plain")
+    webmention(elsewhere.url("/busy"), permalink(post))
+    Delivery.objects.update(give_up_at=timezone.now())
+
+    assert send_queued() == ["failed"]
+
+    mention = Mention.objects.get()
+    assert mention.state == "refused"
+    assert mention.detail.startswith("not reached in time, given up: ") and "HTTP 503" in mention.detail
 
 
 def test_a_mention_of_a_post_unpublished_before_its_check_is_not_fetched(elsewhere, post, webmention, send_queued):

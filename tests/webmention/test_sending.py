@@ -192,6 +192,19 @@ def test_a_page_whose_endpoint_is_on_our_own_site_is_not_called(elsewhere, draft
     assert "is not one we call" in Outgoing.objects.get().outcome
 
 
+def test_an_endpoint_holding_control_characters_is_not_called_and_recorded_written_out(elsewhere, draft, author,
+                                                                                      send_queued):
+    elsewhere.routes["/a"] = page("<p>A page.</p>", headers={"Link": '</end\x00point>; rel="webmention"'})
+    draft.body = f"[a]({elsewhere.url('/a')})"
+    draft.publish_now(by=author)
+
+    assert send_queued() == ["sent"]
+
+    outcome = Outgoing.objects.get().outcome
+    assert "is not one we call" in outcome and "/end\\x00point" in outcome
+    assert elsewhere.posted == []
+
+
 def test_unpublishing_a_post_tells_the_pages_it_linked_to_and_publishing_again_announces_anew(
     elsewhere, draft, write, author, send_queued
 ):
