@@ -89,7 +89,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Notes from history")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on a site that checks every list's bulk-action selection.
+    "blog.apps.BlogAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
