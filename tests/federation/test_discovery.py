@@ -163,3 +163,21 @@ def test_an_articles_own_links_and_images_are_absolute(client, make_post):
     assert 'src="https://blog.example/media/map.png"' in content
     assert 'href="https://blog.example/2020/01/01/x/"' in content
     assert 'href="https://e.example/a"' in content
+
+
+READ_ONLY = ["/.well-known/webfinger?resource=acct:notes@blog.example", "/.well-known/nodeinfo",
+             "/nodeinfo/2.1", "/ap/actors/notes", "/ap/actors/notes/outbox", "/ap/actors/notes/followers"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@pytest.mark.parametrize("path", READ_ONLY + ["/ap/posts/{post}", "/ap/comments/{comment}"])
+def test_what_is_only_read_answers_other_methods_with_405(client, make_post, method, path):
+    post = make_post()
+    comment = post.comments.create(author_name="Ada", body="Hello.", status="approved")
+    path = path.format(post=post.pk, comment=comment.pk)
+
+    response = client.generic(method, path, b'{"type": "Delete"}', content_type=AP, HTTP_ACCEPT=AP)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert client.head(path, HTTP_ACCEPT=AP).status_code in (200, 302)
