@@ -66,7 +66,11 @@ _ACCT = re.compile(r"^(?:acct:)?@?([^@\s]+)@([^@\s]+)$", re.IGNORECASE)
 @activitypub_only
 @require_safe
 def webfinger(request):
-    resource = request.GET.get("resource", "")
+    resources = request.GET.getlist("resource")
+    if len(resources) > 1:
+        # Django would answer for the last; which one the sender meant is anyone's guess.
+        return JsonResponse({"error": "Ask for one resource at a time."}, status=400)
+    resource = resources[0] if resources else ""
     if not resource:
         return JsonResponse({"error": "The resource parameter is required."}, status=400)
     username = None

@@ -181,3 +181,10 @@ def test_what_is_only_read_answers_other_methods_with_405(client, make_post, met
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
     assert client.head(path, HTTP_ACCEPT=AP).status_code in (200, 302)
+
+
+def test_webfinger_asked_for_two_resources_at_once_is_a_bad_request(client):
+    response = client.get("/.well-known/webfinger?resource=acct:notes@blog.example&resource=acct:x@elsewhere.example")
+
+    assert response.status_code == 400
+    assert "one resource" in response.json()["error"]
