@@ -319,3 +319,26 @@ def test_an_actor_document_nested_without_bound_is_refused(client, alice):
 @pytest.mark.parametrize("undone", [{"type": ["Follow"], "id": "http://127.0.0.1/x"}, {"id": None}, 5, None])
 def test_a_malformed_undo_is_a_bad_request(client, alice, undone):
     assert alice.post(client, alice.activity("Undo", undone)).status_code == 400
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x", "application/octet-stream"])
+def test_a_body_that_says_it_is_not_json_is_refused_with_415(client, alice, content_type):
+    body = json.dumps(follow(alice)).encode()
+
+    response = client.generic("POST", "/ap/inbox", body, content_type=content_type, **alice.cavage_headers(body))
+
+    assert response.status_code == 415
+    assert "application/activity+json" in response.json()["error"]
+    assert not Follower.objects.exists() and alice.server.hits == []
+
+
+@pytest.mark.parametrize("content_type", ["application/activity+json", "application/json",
+                                          'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+                                          "Application/Activity+JSON; charset=utf-8", ""])
+def test_every_json_content_type_is_taken(client, alice, content_type):
+    body = json.dumps(follow(alice)).encode()
+
+    response = client.generic("POST", "/ap/inbox", body, content_type=content_type, **alice.cavage_headers(body))
+
+    assert response.status_code == 202 and Follower.objects.count() == 1
