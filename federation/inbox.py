@@ -10,7 +10,6 @@ id seen before is accepted without being applied again (a retry, or a replay).
 """
 
 import hashlib
-import json
 import logging
 import math
 import time
@@ -104,11 +103,9 @@ def check_rate(host):
 
 def parse_activity(body):
     try:
-        activity = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise Refusal(400, "The body is not JSON.") from None
-    except RecursionError:
-        raise Refusal(400, "The JSON is nested too deeply.") from None
+        activity = remote.parse_json(body)
+    except remote.NotJSON as error:
+        raise Refusal(400, f"The body {error}.") from None
     if not isinstance(activity, dict):
         raise Refusal(400, "An activity is a JSON object.")
     for name in ("id", "type", "actor"):

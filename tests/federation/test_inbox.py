@@ -7,6 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from comments.models import Comment
 from delivery.models import Delivery
 from federation import signatures
 from federation.models import Block, Follower, LocalActor, ReceivedActivity, RemoteActor
@@ -342,3 +343,50 @@ def test_every_json_content_type_is_taken(client, alice, content_type):
     response = client.generic("POST", "/ap/inbox", body, content_type=content_type, **alice.cavage_headers(body))
 
     assert response.status_code == 202 and Follower.objects.count() == 1
+
+
+def _reply(alice, article, **fields):
+    return alice.activity("Create", {**alice.note(article), **fields})
+
+
+# Where an attacker may put text no database can hold: a NUL (PostgreSQL refuses it) or an
+# unpaired surrogate (which no database can encode as UTF-8).
+UNSTORABLE_PLACES = {
+    "the activity id": lambda alice, article, bad: {**follow(alice), "id": alice.server.url(f"/activities/{bad}")},
+    "the reply's id": lambda alice, article, bad: _reply(alice, article, id=alice.server.url(f"/statuses/{bad}")),
+    "inReplyTo": lambda alice, article, bad: _reply(alice, article, inReplyTo=f"https://elsewhere.example/{bad}"),
+    "the content": lambda alice, article, bad: _reply(alice, article, content=f"<p>Hello {bad} there.</p>"),
+    "the content warning": lambda alice, article, bad: _reply(alice, article, summary=f"Spoiler {bad}"),
+    "the followed actor": lambda alice, article, bad: alice.activity("Follow", BLOG + bad),
+    "the undone activity": lambda alice, article, bad: alice.activity("Undo", alice.server.url(f"/follows/{bad}")),
+    "the deleted note": lambda alice, article, bad: alice.activity("Delete", alice.server.url(f"/statuses/{bad}")),
+    "the profile's name": lambda alice, article, bad: alice.activity("Update", {**alice.document(), "name": bad}),
+    "a field nobody reads": lambda alice, article, bad: {**follow(alice), "extra": {bad: [bad]}},
+}
+
+
+@pytest.mark.parametrize("bad", ["\u0000", "\ud800"], ids=["NUL", "lone-surrogate"])
+@pytest.mark.parametrize("place", UNSTORABLE_PLACES)
+def test_text_no_database_can_store_is_a_bad_request_wherever_it_is(client, alice, make_post, place, bad):
+    article = f"http://testserver/ap/posts/{make_post().pk}"
+    assert alice.post(client, alice.activity("Flag", BLOG)).status_code == 202  # alice is known
+    activity = UNSTORABLE_PLACES[place](alice, article, bad)
+
+    response = alice.post(client, activity)
+
+    assert response.status_code == 400
+    assert "NUL character or an unpaired surrogate" in response.json()["error"]
+    assert not Follower.objects.exists() and not Comment.objects.exists()
+    assert RemoteActor.objects.get().name == "Alice"
+    assert ReceivedActivity.objects.count() == 1
+
+
+@pytest.mark.parametrize("bad", ["\u0000", "\ud800"], ids=["NUL", "lone-surrogate"])
+def test_an_actor_document_holding_text_no_database_can_store_is_refused(client, alice, bad):
+    alice.server.routes["/users/alice"].body = json.dumps({**alice.document(), "preferredUsername": bad}).encode()
+
+    response = alice.post(client, follow(alice))
+
+    assert response.status_code == 401
+    assert "NUL character or an unpaired surrogate" in response.json()["error"]
+    assert not RemoteActor.objects.exists() and not Follower.objects.exists()
