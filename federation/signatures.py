@@ -167,7 +167,7 @@ def check_date(value, now):
         raise BadSignature("The request has no Date header.")
     try:
         date = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # a year or offset past C's ints
         raise BadSignature("The Date header is not a date.") from None
     if date.tzinfo is None:
         date = date.replace(tzinfo=dt_timezone.utc)

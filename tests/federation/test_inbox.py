@@ -390,3 +390,16 @@ def test_an_actor_document_holding_text_no_database_can_store_is_refused(client,
     assert response.status_code == 401
     assert "NUL character or an unpaired surrogate" in response.json()["error"]
     assert not RemoteActor.objects.exists() and not Follower.objects.exists()
+
+
+@pytest.mark.parametrize("date", [
+    "Mon, 01 Jan 99999999999999999999 00:00:00 GMT", "Mon, 01 Jan 2026 00:00:00 +99999999999999999999",
+    "Mon, 01 Jan 9999 23:59:59 -2359", "Mon, 32 Jan 2026 00:00:00 GMT", "Mon, 01 Jan 2026 25:61:61 GMT",
+    "yesterday", "1" * 5000, "\u00ff",
+])
+def test_a_date_header_out_of_any_range_is_refused_with_401(client, alice, date):
+    response = alice.post(client, follow(alice), date=date)
+
+    assert response.status_code == 401
+    assert "Date" in response.json()["error"]
+    assert not Follower.objects.exists()
