@@ -268,7 +268,9 @@ def _verify_rfc9421(request, key, now):
             body=request.body if request.method == "POST" else None,
         )
     except (HTTPMessageSignaturesException, ValueError, TypeError) as error:
-        raise BadSignature(f"RFC 9421 signature refused: {error}") from None
+        # The library words every refusal but the one that matters most: a wrong signature.
+        reason = str(error) or "the signature does not match the request"
+        raise BadSignature(f"RFC 9421 signature refused: {reason}") from None
     if request.header("date"):
         check_date(request.header("date"), now)
 

@@ -1,5 +1,7 @@
 """What the inbox accepts: signed activities only, each refusal with its status."""
 
+import base64
+import hashlib
 import json
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -402,4 +404,17 @@ def test_a_date_header_out_of_any_range_is_refused_with_401(client, alice, date)
 
     assert response.status_code == 401
     assert "Date" in response.json()["error"]
+    assert not Follower.objects.exists()
+
+
+def test_an_rfc9421_signature_over_another_body_says_it_does_not_match(client, alice):
+    signed = json.dumps(follow(alice)).encode()
+    headers = alice.rfc9421_headers(signed)
+    swapped = json.dumps(follow(alice)).encode()
+    headers["HTTP_CONTENT_DIGEST"] = f"sha-256=:{base64.b64encode(hashlib.sha256(swapped).digest()).decode()}:"
+
+    response = client.generic("POST", "/ap/inbox", swapped, content_type="application/activity+json", **headers)
+
+    assert response.status_code == 401
+    assert "does not match" in response.json()["error"]
     assert not Follower.objects.exists()
