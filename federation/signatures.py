@@ -109,6 +109,10 @@ def parse_cavage(header):
         if not match:
             raise BadSignature("The Signature header is malformed.")
         name, quoted, number = match.groups()
+        if name.lower() in params:
+            # Two signatures joined into one header (or a forged second keyId): which one the
+            # sender meant cannot be told, so neither is believed.
+            raise BadSignature(f"The Signature header gives {name} twice.")
         params[name.lower()] = quoted if quoted is not None else number
         position = match.end()
     return params

@@ -418,3 +418,17 @@ def test_an_rfc9421_signature_over_another_body_says_it_does_not_match(client, a
     assert response.status_code == 401
     assert "does not match" in response.json()["error"]
     assert not Follower.objects.exists()
+
+
+def test_two_signature_headers_in_one_request_are_refused_before_any_key_is_fetched(client, alice, fediverse):  # noqa: F811
+    mallory = fediverse.account("mallory")
+    body = json.dumps(follow(alice)).encode()
+    headers = alice.cavage_headers(body)
+    # Two Signature headers reach Django joined by a comma, as WSGI servers join repeated headers.
+    headers["HTTP_SIGNATURE"] += ", " + mallory.cavage_headers(body)["HTTP_SIGNATURE"]
+
+    response = client.generic("POST", "/ap/inbox", body, content_type="application/activity+json", **headers)
+
+    assert response.status_code == 401
+    assert "twice" in response.json()["error"]
+    assert fediverse.server.hits == [] and not Follower.objects.exists()
