@@ -148,6 +148,21 @@ def _url(value):
     return value if value.lower().startswith(("http://", "https://")) and host_of(value) else ""
 
 
+# What a request line carries as written: printable ASCII, no space. delivery/http.py
+# percent-encodes the rest, but our signature covers the inbox's path as the actor wrote
+# it, and a server checking it against the encoded one would refuse every delivery.
+_SENDABLE = re.compile(r"[\x21-\x7e]+")
+
+
+def _inbox(value, host):
+    """An inbox address from a JSON value, if we can and may POST to it: on the actor's own
+    server (else an actor could have us POST to anyone, and make another instance's
+    deliveries wait for the failures of an address it chose), in characters a request can
+    carry. Else ""."""
+    url = _url(value)
+    return url if url and host_of(url) == host and _SENDABLE.fullmatch(url) else ""
+
+
 def store(document):
     """Keep what an actor document says about itself; RemoteError if it is no actor."""
     uri = _url(document.get("id"))
@@ -167,14 +182,14 @@ def store(document):
         raise RemoteError(f"{uri} publishes a key that cannot be read.") from None
     if len(host_of(uri)) > 255:
         raise RemoteError(f"{uri} has a host name longer than any real one.")
-    inbox = _url(document.get("inbox"))
+    inbox = _inbox(document.get("inbox"), host_of(uri))
     if not inbox:
-        raise RemoteError(f"{uri} has no inbox.")
+        raise RemoteError(f"{uri} has no inbox on its own server that we can send to.")
     endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
     values = {
         "domain": host_of(uri),
         "inbox": inbox,
-        "shared_inbox": _url(endpoints.get("sharedInbox")),
+        "shared_inbox": _inbox(endpoints.get("sharedInbox"), host_of(uri)),
         "key_id": key_id,
         "public_key_pem": key["publicKeyPem"][:10000],
         "name": _text(document.get("name"), 200),

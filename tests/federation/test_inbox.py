@@ -432,3 +432,28 @@ def test_two_signature_headers_in_one_request_are_refused_before_any_key_is_fetc
     assert response.status_code == 401
     assert "twice" in response.json()["error"]
     assert fediverse.server.hits == [] and not Follower.objects.exists()
+
+
+@pytest.mark.parametrize("inbox", [
+    "https://victim.example/inbox", "https://127.0.0.1.victim.example/inbox",
+    "http://127.0.0.1/users/alice/in box", "http://127.0.0.1/users/alice/in\tbox", "http://127.0.0.1/users/\u00e4/inbox",
+    "http://127.0.0.1/users/alice/inbox\x7f",
+])
+def test_an_actor_whose_inbox_we_could_not_or_should_not_send_to_is_refused(client, alice, inbox):
+    alice.server.routes["/users/alice"].body = json.dumps({**alice.document(), "inbox": inbox}).encode()
+
+    response = alice.post(client, follow(alice))
+
+    assert response.status_code == 401
+    assert "inbox" in response.json()["error"]
+    assert not RemoteActor.objects.exists() and not Delivery.objects.exists()
+
+
+def test_a_shared_inbox_on_another_server_is_not_used(client, alice):
+    document = {**alice.document(), "endpoints": {"sharedInbox": "https://victim.example/inbox"}}
+    alice.server.routes["/users/alice"].body = json.dumps(document).encode()
+
+    assert alice.post(client, follow(alice)).status_code == 202
+
+    actor = RemoteActor.objects.get()
+    assert actor.shared_inbox == "" and actor.delivery_inbox == alice.inbox
