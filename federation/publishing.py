@@ -14,6 +14,7 @@ What causes them is connected to model signals here (`connect()`), so neither bl
 comments knows about federation; each is enqueued inside the transaction of its change.
 """
 
+import hashlib
 import json
 import logging
 import re
@@ -60,11 +61,17 @@ def accept_follow(local, actor, follow):
     )
     outbox.enqueue(
         CHANNEL,
-        key=f"ap:{accept['id']}:{actor.inbox}",
+        key=f"ap:Accept:{_digest(accept['id'])}:{_digest(actor.inbox)}",
         recipient=actor.inbox,
         summary=f"Accept of {actor.handle}'s follow",
         payload={"inbox": actor.inbox, "username": local.username, "activity": accept},
     )
+
+
+def _digest(url):
+    """A URL as a delivery key names it: an activity id or an inbox may be 2,000 characters
+    long, a key at most 255 (webmention's and media's keys hash their URLs too)."""
+    return hashlib.sha256(url.encode()).hexdigest()[:32]
 
 
 def _slug(value):
@@ -211,7 +218,7 @@ def _queue_each(payload, inboxes, *, username, what):
     for inbox in inboxes:
         outbox.enqueue(
             CHANNEL,
-            key=f"ap:{payload['verb']}:{what}:{payload.get('stamp', '')}:{inbox}",
+            key=f"ap:{payload['verb']}:{what}:{payload.get('stamp', '')}:{_digest(inbox)}",
             recipient=inbox,
             summary=f"{payload['verb']} of {what.replace('-', ' ')}",
             payload={**payload, "inbox": inbox, "username": username},

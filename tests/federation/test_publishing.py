@@ -363,3 +363,21 @@ def test_a_staff_reply_never_sent_is_not_deleted_either(
     send_queued(), send_queued()
 
     assert fediverse.server.posted == []
+
+
+def test_a_follower_with_a_very_long_inbox_address_gets_its_accept_and_posts(
+    client, make_post, send_queued, fediverse  # noqa: F811
+):
+    dave = fediverse.account("dave")
+    long_inbox = fediverse.server.url("/users/dave/inbox/" + "a" * 1900)
+    document = {**dave.document(), "inbox": long_inbox}
+    del document["endpoints"]
+    fediverse.server.routes["/users/dave"] = Route(200, json.dumps(document).encode(), "application/activity+json")
+    assert dave.post(client, dave.activity("Follow", BLOG)).status_code == 202
+    make_post()
+    send_queued(), send_queued()
+
+    # Every key fits its column, which PostgreSQL enforces and SQLite does not.
+    key_length = Delivery._meta.get_field("key").max_length
+    assert all(len(key) <= key_length for key in Delivery.objects.values_list("key", flat=True))
+    assert sorted(a["type"] for _, a in activities(fediverse.server)) == ["Accept", "Create"]
