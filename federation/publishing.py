@@ -252,10 +252,23 @@ def deliver(delivery):
         host.save(update_fields=["failures", "retry_at"])
         raise
     except http.Refused as error:
+        if error.status == 410 and forget_followers_at(inbox):
+            raise outbox.GiveUp(f"{error} The account is gone: its follows were removed.") from None
         raise outbox.GiveUp(str(error)) from None
     if host.failures or host.retry_at:
         host.failures, host.retry_at = 0, None
         host.save(update_fields=["failures", "retry_at"])
+
+
+def forget_followers_at(inbox):
+    """An account's own inbox answered 410 Gone: the account is deleted, so it follows no
+    one here any more (as Mastodon forgets accounts whose server says they are gone). A
+    shared inbox speaks for a whole server, not one account, and removes no one. Returns
+    how many follows were removed."""
+    removed, _ = Follower.objects.filter(actor__inbox=inbox).delete()
+    if removed:
+        logger.info("Removed %s follows of the account whose inbox %s answered 410 Gone.", removed, inbox)
+    return removed
 
 
 def build_activity(payload):
@@ -323,8 +336,8 @@ def send(inbox, activity, *, username, host):
 
 
 def unauthorized(error):
-    """Whether delivery/http.py refused because the server answered 401 (its message says)."""
-    return str(error).endswith("answered HTTP 401.")
+    """Whether delivery/http.py refused because the server answered 401."""
+    return error.status == 401
 
 
 # ---------------------------------------------------------------------------------------

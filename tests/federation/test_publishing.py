@@ -469,3 +469,36 @@ def test_an_inbox_that_answers_nonsense_is_retried_or_given_up_with_its_reason(
     kind = delivery.last_error.partition(":")[0]
     assert kind == ("GiveUp" if delivery.status == Delivery.Status.FAILED else "Unavailable")
     assert reason in delivery.last_error
+
+
+def test_a_follower_whose_own_inbox_answers_410_gone_is_removed(followers, make_post, send_queued, fediverse):  # noqa: F811
+    carol = followers[2]
+    fediverse.server.routes["/users/carol/inbox"] = Route(410, b"Gone", "text/plain")
+    make_post()
+    send_queued(), send_queued()
+
+    assert sorted(f.actor.uri for f in Follower.objects.select_related("actor")) == sorted(
+        account.uri for account in followers[:2])
+    delivery = Delivery.objects.get(channel="activitypub", recipient=carol.inbox)
+    assert delivery.status == Delivery.Status.FAILED
+    assert "410" in delivery.last_error and "follows were removed" in delivery.last_error
+
+
+def test_a_shared_inbox_answering_410_removes_no_one(followers, make_post, send_queued, fediverse):  # noqa: F811
+    fediverse.server.routes["/inbox"] = Route(410, b"Gone", "text/plain")
+    make_post()
+    send_queued(), send_queued()
+
+    # A shared inbox speaks for its server, not for one account: a 410 there is no deletion.
+    assert Follower.objects.count() == 3
+    assert Delivery.objects.get(channel="activitypub", recipient=fediverse.server.url("/inbox")).status == "failed"
+
+
+def test_a_410_from_the_inbox_a_follow_is_accepted_at_removes_that_follower(client, send_queued, fediverse):  # noqa: F811
+    dave = fediverse.account("dave")
+    fediverse.server.routes["/users/dave/inbox"] = Route(410, b"", "text/plain")
+    assert dave.post(client, dave.activity("Follow", BLOG)).status_code == 202
+
+    send_queued()
+
+    assert not Follower.objects.exists()
