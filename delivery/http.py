@@ -59,6 +59,11 @@ class FetchFailed(Exception):
 class Refused(FetchFailed):
     """This address or its answer is not one we fetch; trying again will not change that."""
 
+    def __init__(self, message, *, status=None):
+        super().__init__(message)
+        # The HTTP status, when the refusal is the server's answer (410: the address is gone).
+        self.status = status
+
 
 class Gone(Refused):
     """The server says the page is not there (HTTP 404 or 410): deleted, or never was."""
@@ -126,9 +131,9 @@ def fetch(url, *, max_bytes, content_types, signatures=None, timeout=None, heade
             if response.status in TRANSIENT:
                 raise Unavailable(f"{url} answered HTTP {response.status}.")
             if response.status in (404, 410):
-                raise Gone(f"{url} answered HTTP {response.status}.")
+                raise Gone(f"{url} answered HTTP {response.status}.", status=response.status)
             if response.status != 200:
-                raise Refused(f"{url} answered HTTP {response.status}.")
+                raise Refused(f"{url} answered HTTP {response.status}.", status=response.status)
             content_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
             if content_type not in content_types:
                 raise Refused(f"{url} is {content_type or 'of no stated type'}, not {' or '.join(content_types)}.")
@@ -171,7 +176,7 @@ def post(url, *, body, content_type, headers=None, timeout=None):
         except Refused:
             content = b""  # a long answer to a POST is its server's business, not a failure
         if not 200 <= response.status < 300:
-            raise Refused(f"{url} answered HTTP {response.status}.")
+            raise Refused(f"{url} answered HTTP {response.status}.", status=response.status)
         return Posted(url=url, status=response.status, headers=response.headers, content=content)
     finally:
         connection.close()

@@ -1,7 +1,8 @@
 """What an incoming activity must prove before it is applied, and what each one does.
 
 `accept(request)` is the one path every POST to an inbox takes, each refusal with its
-status: 413 too large (before reading more than the limit), 401 unsigned, 403 blocked
+status: 413 too large (before reading more than the limit), 415 labelled as something
+other than JSON, 401 unsigned, 403 blocked
 (the signer's instance, checked before any fetch), 429 past the instance's rate, 400 not
 an activity, 401 a signature that does not verify (with a cached key, the key is fetched
 once more first: keys rotate) or a signer that is not the activity's actor. An activity
@@ -9,7 +10,6 @@ id seen before is accepted without being applied again (a retry, or a replay).
 """
 
 import hashlib
-import json
 import logging
 import math
 import time
@@ -62,6 +62,18 @@ def read_body(request):
     return body
 
 
+# What servers label activities with: ActivityPub's two names and plain JSON.
+JSON_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+
+
+def check_content_type(request):
+    """Refusal(415) for a body labelled as something other than JSON. An unlabelled one is
+    read: the signature, not the label, says who sent it."""
+    kind = request.content_type.lower()
+    if kind and kind not in JSON_TYPES:
+        raise Refusal(415, f"An activity is sent as {JSON_TYPES[0]}, not {kind[:100]}.")
+
+
 def signed_request(request, body):
     """The request as signatures.py reads it, its URL as the sender addressed it."""
     scheme = settings.SITE_URL.split("://", 1)[0]
@@ -91,11 +103,9 @@ def check_rate(host):
 
 def parse_activity(body):
     try:
-        activity = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise Refusal(400, "The body is not JSON.") from None
-    except RecursionError:
-        raise Refusal(400, "The JSON is nested too deeply.") from None
+        activity = remote.parse_json(body)
+    except remote.NotJSON as error:
+        raise Refusal(400, f"The body {error}.") from None
     if not isinstance(activity, dict):
         raise Refusal(400, "An activity is a JSON object.")
     for name in ("id", "type", "actor"):
@@ -156,6 +166,7 @@ def _deletes_unknown_actor(activity, key_id):
 def accept(request):
     """Check and apply one POST to an inbox. Returns a short description of what was done."""
     body = read_body(request)
+    check_content_type(request)
     signed = signed_request(request, body)
     try:
         key_id = signatures.key_id_of(signed)

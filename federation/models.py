@@ -6,12 +6,15 @@ its id (a URL), and nothing here is rendered without going through the comment s
 """
 
 import hashlib
+import ipaddress
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -241,11 +244,50 @@ class Block(models.Model):
     def __str__(self):
         return f"{self.get_kind_display().split(' ')[0]} {self.value}"
 
+    def clean(self):
+        # Normalized before the unique constraint is checked, so that a second spelling
+        # of a blocked instance is a form error rather than an IntegrityError at save.
+        self.normalize()
+        if self.kind == self.Kind.INSTANCE and not is_host_name(self.value):
+            raise ValidationError({"value": "Enter a domain such as spam.example, without https://, "
+                                            "a path, a port, an @ or a * (its subdomains are blocked too)."})
+        if self.kind == self.Kind.ACTOR and not is_actor_id(self.value):
+            raise ValidationError({"value": "Enter the actor's id, an address such as "
+                                            "https://spam.example/users/someone."})
+
     def save(self, *args, **kwargs):
+        self.normalize()
+        super().save(*args, **kwargs)
+
+    def normalize(self):
+        """The value as blocking() compares it: an instance as host_of() gives hosts (lower
+        case, no final dot, an international name in its xn-- form)."""
         self.value = self.value.strip()
         if self.kind == self.Kind.INSTANCE:
             self.value = self.value.lower().strip(".")
-        super().save(*args, **kwargs)
+            if not self.value.isascii():
+                try:
+                    self.value = self.value.encode("idna").decode("ascii")
+                except UnicodeError:
+                    pass  # not a name at all: clean() says so
+
+
+_HOST_NAME = re.compile(r"(?=.{1,253}$)[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*")
+
+
+def is_host_name(value):
+    """Whether `value` is a host as host_of() gives it: a domain name or an IP address."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return bool(_HOST_NAME.fullmatch(value))
+    return True
+
+
+def is_actor_id(value):
+    """Whether `value` can be an actor's id, as activities name it: an http(s) address."""
+    return (value.lower().startswith(("http://", "https://")) and bool(host_of(value))
+            and not any(character.isspace() for character in value))
 
 
 class RemoteHost(models.Model):

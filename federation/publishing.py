@@ -14,6 +14,7 @@ What causes them is connected to model signals here (`connect()`), so neither bl
 comments knows about federation; each is enqueued inside the transaction of its change.
 """
 
+import hashlib
 import json
 import logging
 import re
@@ -60,11 +61,17 @@ def accept_follow(local, actor, follow):
     )
     outbox.enqueue(
         CHANNEL,
-        key=f"ap:{accept['id']}:{actor.inbox}",
+        key=f"ap:Accept:{_digest(accept['id'])}:{_digest(actor.inbox)}",
         recipient=actor.inbox,
         summary=f"Accept of {actor.handle}'s follow",
         payload={"inbox": actor.inbox, "username": local.username, "activity": accept},
     )
+
+
+def _digest(url):
+    """A URL as a delivery key names it: an activity id or an inbox may be 2,000 characters
+    long, a key at most 255 (webmention's and media's keys hash their URLs too)."""
+    return hashlib.sha256(url.encode()).hexdigest()[:32]
 
 
 def _slug(value):
@@ -211,7 +218,7 @@ def _queue_each(payload, inboxes, *, username, what):
     for inbox in inboxes:
         outbox.enqueue(
             CHANNEL,
-            key=f"ap:{payload['verb']}:{what}:{payload.get('stamp', '')}:{inbox}",
+            key=f"ap:{payload['verb']}:{what}:{payload.get('stamp', '')}:{_digest(inbox)}",
             recipient=inbox,
             summary=f"{payload['verb']} of {what.replace('-', ' ')}",
             payload={**payload, "inbox": inbox, "username": username},
@@ -245,10 +252,23 @@ def deliver(delivery):
         host.save(update_fields=["failures", "retry_at"])
         raise
     except http.Refused as error:
+        if error.status == 410 and forget_followers_at(inbox):
+            raise outbox.GiveUp(f"{error} The account is gone: its follows were removed.") from None
         raise outbox.GiveUp(str(error)) from None
     if host.failures or host.retry_at:
         host.failures, host.retry_at = 0, None
         host.save(update_fields=["failures", "retry_at"])
+
+
+def forget_followers_at(inbox):
+    """An account's own inbox answered 410 Gone: the account is deleted, so it follows no
+    one here any more (as Mastodon forgets accounts whose server says they are gone). A
+    shared inbox speaks for a whole server, not one account, and removes no one. Returns
+    how many follows were removed."""
+    removed, _ = Follower.objects.filter(actor__inbox=inbox).delete()
+    if removed:
+        logger.info("Removed %s follows of the account whose inbox %s answered 410 Gone.", removed, inbox)
+    return removed
 
 
 def build_activity(payload):
@@ -316,8 +336,8 @@ def send(inbox, activity, *, username, host):
 
 
 def unauthorized(error):
-    """Whether delivery/http.py refused because the server answered 401 (its message says)."""
-    return str(error).endswith("answered HTTP 401.")
+    """Whether delivery/http.py refused because the server answered 401."""
+    return error.status == 401
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Mastodon option) answer only signed requests.
 """
 
 import json
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,6 +27,44 @@ ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
 
 class RemoteError(Exception):
     """A remote document could not be fetched or does not say what it must."""
+
+
+class NotJSON(ValueError):
+    """What a remote server sent is not JSON we can use; the message says why."""
+
+
+# Text no database column holds: PostgreSQL refuses NUL, and an unpaired surrogate (which
+# JSON's escapes can spell, "\ud800") cannot be encoded as UTF-8 for any database.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def parse_json(raw):
+    """The JSON value of `raw`, or NotJSON: it is not JSON, is nested deeper than Python
+    parses, or holds text no database can store (anywhere: any string may reach a query)."""
+    try:
+        value = json.loads(raw)
+    except ValueError:  # UnicodeDecodeError included
+        raise NotJSON("is not JSON") from None
+    except RecursionError:
+        raise NotJSON("is JSON nested too deeply") from None
+    if any(_UNSTORABLE.search(text) for text in _strings(value)):
+        raise NotJSON("holds a NUL character or an unpaired surrogate, which no text may hold")
+    return value
+
+
+def _strings(value):
+    """Every string of a JSON value, keys included; a loop, not recursion, since the depth is
+    the sender's choice."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
 
 
 def fetch_json(url):
@@ -48,9 +87,9 @@ def fetch_json(url):
     except ValueError:  # an address urlsplit cannot read ("http://[::1")
         raise RemoteError(f"{url[:200]} is not an address.") from None
     try:
-        document = json.loads(fetched.content)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise RemoteError(f"{url} is not JSON.") from None
+        document = parse_json(fetched.content)
+    except NotJSON as error:
+        raise RemoteError(f"{url} {error}.") from None
     if not isinstance(document, dict):
         raise RemoteError(f"{url} is not a JSON object.")
     # A document speaks for its own origin only: after redirects, its id must be there.
@@ -109,6 +148,21 @@ def _url(value):
     return value if value.lower().startswith(("http://", "https://")) and host_of(value) else ""
 
 
+# What a request line carries as written: printable ASCII, no space. delivery/http.py
+# percent-encodes the rest, but our signature covers the inbox's path as the actor wrote
+# it, and a server checking it against the encoded one would refuse every delivery.
+_SENDABLE = re.compile(r"[\x21-\x7e]+")
+
+
+def _inbox(value, host):
+    """An inbox address from a JSON value, if we can and may POST to it: on the actor's own
+    server (else an actor could have us POST to anyone, and make another instance's
+    deliveries wait for the failures of an address it chose), in characters a request can
+    carry. Else ""."""
+    url = _url(value)
+    return url if url and host_of(url) == host and _SENDABLE.fullmatch(url) else ""
+
+
 def store(document):
     """Keep what an actor document says about itself; RemoteError if it is no actor."""
     uri = _url(document.get("id"))
@@ -128,14 +182,14 @@ def store(document):
         raise RemoteError(f"{uri} publishes a key that cannot be read.") from None
     if len(host_of(uri)) > 255:
         raise RemoteError(f"{uri} has a host name longer than any real one.")
-    inbox = _url(document.get("inbox"))
+    inbox = _inbox(document.get("inbox"), host_of(uri))
     if not inbox:
-        raise RemoteError(f"{uri} has no inbox.")
+        raise RemoteError(f"{uri} has no inbox on its own server that we can send to.")
     endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
     values = {
         "domain": host_of(uri),
         "inbox": inbox,
-        "shared_inbox": _url(endpoints.get("sharedInbox")),
+        "shared_inbox": _inbox(endpoints.get("sharedInbox"), host_of(uri)),
         "key_id": key_id,
         "public_key_pem": key["publicKeyPem"][:10000],
         "name": _text(document.get("name"), 200),

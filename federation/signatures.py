@@ -109,6 +109,10 @@ def parse_cavage(header):
         if not match:
             raise BadSignature("The Signature header is malformed.")
         name, quoted, number = match.groups()
+        if name.lower() in params:
+            # Two signatures joined into one header (or a forged second keyId): which one the
+            # sender meant cannot be told, so neither is believed.
+            raise BadSignature(f"The Signature header gives {name} twice.")
         params[name.lower()] = quoted if quoted is not None else number
         position = match.end()
     return params
@@ -167,7 +171,7 @@ def check_date(value, now):
         raise BadSignature("The request has no Date header.")
     try:
         date = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # a year or offset past C's ints
         raise BadSignature("The Date header is not a date.") from None
     if date.tzinfo is None:
         date = date.replace(tzinfo=dt_timezone.utc)
@@ -268,7 +272,9 @@ def _verify_rfc9421(request, key, now):
             body=request.body if request.method == "POST" else None,
         )
     except (HTTPMessageSignaturesException, ValueError, TypeError) as error:
-        raise BadSignature(f"RFC 9421 signature refused: {error}") from None
+        # The library words every refusal but the one that matters most: a wrong signature.
+        reason = str(error) or "the signature does not match the request"
+        raise BadSignature(f"RFC 9421 signature refused: {reason}") from None
     if request.header("date"):
         check_date(request.header("date"), now)
 

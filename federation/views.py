@@ -1,5 +1,7 @@
 """ActivityPub's addresses: WebFinger, NodeInfo, the actor and its collections, the
 inboxes, and the JSON of posts and comments. All answer 404 while ACTIVITYPUB_ENABLED is off.
+Inboxes take POST alone, everything else GET and HEAD alone (405 otherwise): a DELETE or a
+PUT answered as if it were a GET would tell its sender it had done something.
 
 Browsers asking an actor for HTML are sent to the blog's home page; the JSON ids of posts
 and comments are addresses of their own, so the HTML pages never vary on Accept.
@@ -14,6 +16,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonRespo
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from blog.models import Post
 from blog.site import site_settings
@@ -61,8 +64,13 @@ _ACCT = re.compile(r"^(?:acct:)?@?([^@\s]+)@([^@\s]+)$", re.IGNORECASE)
 
 
 @activitypub_only
+@require_safe
 def webfinger(request):
-    resource = request.GET.get("resource", "")
+    resources = request.GET.getlist("resource")
+    if len(resources) > 1:
+        # Django would answer for the last; which one the sender meant is anyone's guess.
+        return JsonResponse({"error": "Ask for one resource at a time."}, status=400)
+    resource = resources[0] if resources else ""
     if not resource:
         return JsonResponse({"error": "The resource parameter is required."}, status=400)
     username = None
@@ -83,6 +91,7 @@ def webfinger(request):
 
 
 @activitypub_only
+@require_safe
 def nodeinfo_links(request):
     return JsonResponse({"links": [{
         "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
@@ -91,6 +100,7 @@ def nodeinfo_links(request):
 
 
 @activitypub_only
+@require_safe
 def nodeinfo(request):
     posts = Post.objects.published().count()
     return JsonResponse(
@@ -109,6 +119,7 @@ def nodeinfo(request):
 
 
 @activitypub_only
+@require_safe
 def actor(request, username):
     local, user = _local_actor(username)
     if not wants_json(request):
@@ -119,6 +130,7 @@ def actor(request, username):
 
 
 @activitypub_only
+@require_safe
 def outbox(request, username):
     _, user = _local_actor(username)
     published = Post.objects.published()
@@ -138,6 +150,7 @@ def outbox(request, username):
 
 
 @activitypub_only
+@require_safe
 def followers(request, username):
     """How many follow the blog; who they are is theirs to tell (as Mastodon does)."""
     local, _ = _local_actor(username)
@@ -146,6 +159,7 @@ def followers(request, username):
 
 
 @activitypub_only
+@require_safe
 def article(request, pk):
     post = get_object_or_404(Post.objects.published().select_related("author").prefetch_related("tags"), pk=pk)
     if not wants_json(request):
@@ -156,6 +170,7 @@ def article(request, pk):
 
 
 @activitypub_only
+@require_safe
 def note(request, pk):
     comment = get_object_or_404(
         Comment.objects.visible().filter(post__in=Post.objects.published()).select_related("parent"),

@@ -163,3 +163,82 @@ def test_an_articles_own_links_and_images_are_absolute(client, make_post):
     assert 'src="https://blog.example/media/map.png"' in content
     assert 'href="https://blog.example/2020/01/01/x/"' in content
     assert 'href="https://e.example/a"' in content
+
+
+READ_ONLY = ["/.well-known/webfinger?resource=acct:notes@blog.example", "/.well-known/nodeinfo",
+             "/nodeinfo/2.1", "/ap/actors/notes", "/ap/actors/notes/outbox", "/ap/actors/notes/followers"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@pytest.mark.parametrize("path", READ_ONLY + ["/ap/posts/{post}", "/ap/comments/{comment}"])
+def test_what_is_only_read_answers_other_methods_with_405(client, make_post, method, path):
+    post = make_post()
+    comment = post.comments.create(author_name="Ada", body="Hello.", status="approved")
+    path = path.format(post=post.pk, comment=comment.pk)
+
+    response = client.generic(method, path, b'{"type": "Delete"}', content_type=AP, HTTP_ACCEPT=AP)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert client.head(path, HTTP_ACCEPT=AP).status_code in (200, 302)
+
+
+def test_webfinger_asked_for_two_resources_at_once_is_a_bad_request(client):
+    response = client.get("/.well-known/webfinger?resource=acct:notes@blog.example&resource=acct:x@elsewhere.example")
+
+    assert response.status_code == 400
+    assert "one resource" in response.json()["error"]
+
+
+@pytest.mark.parametrize("query", [
+    "resource=acct:@", "resource=acct:@blog.example", "resource=acct:notes@", "resource=@notes@",
+    "resource=acct:notes@blog.example:443", "resource=acct:notes@blog.example@blog.example",
+    "resource=%ff%fe", "resource=acct:%E2%80%AEnotes@blog.example", "resource=acct:" + "a" * 5000 + "@blog.example",
+    "resource=acct:notes%40elsewhere.example", "resource=http://blog.example/ap/actors/notes",
+    "resource=https://blog.example/ap/actors/notes/outbox", "resource=https://elsewhere.example/ap/actors/notes",
+    "resource=javascript:alert(1)", "resource[]=acct:notes@blog.example",
+])
+def test_webfinger_answers_malformed_or_foreign_resources_with_a_json_error(client, query):
+    response = client.get(f"/.well-known/webfinger?{query}")
+
+    assert response.status_code in (400, 404)
+    assert response.json()["error"]
+
+
+def test_webfinger_refuses_a_nul_in_its_query(client):
+    assert client.get("/.well-known/webfinger?resource=acct:notes%00@blog.example").status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/ap/actors/notes/outbox", "/ap/actors/notes/followers", "/ap/actors/notes"])
+@pytest.mark.parametrize("query", ["page=0", "page=-1", "page=1e9", "page=abc", "page=" + "9" * 400,
+                                   "page=true&page=2", "min_id=%ff", "max_id="])
+def test_query_parameters_the_collections_do_not_read_change_nothing(client, make_post, path, query):
+    make_post()
+    plain = client.get(path, HTTP_ACCEPT=AP)
+
+    response = client.get(f"{path}?{query}", HTTP_ACCEPT=AP)
+
+    assert response.status_code == 200
+    assert response.json() == plain.json()
+
+
+@pytest.mark.parametrize("path", ["/ap/posts/" + "9" * 30, "/ap/comments/" + "9" * 30, "/ap/posts/0",
+                                  "/ap/actors/" + "a" * 3000, "/ap/actors/%ff", "/ap/actors/notes%20",
+                                  "/ap/actors/%E2%80%AE"])
+def test_addresses_of_nothing_are_not_found(client, path):
+    assert client.get(path, HTTP_ACCEPT=AP).status_code == 404
+
+
+@pytest.mark.parametrize("accept, json_expected", [
+    ("application/json", True), ('application/ld+json; profile="https://www.w3.org/ns/activitystreams"', True),
+    ("application/activity+json; charset=utf-8; " + "x" * 5000, True), ("", False), ("*/*", False),
+    ("text/html;q=0.9, */*;q=0.1", False), ("image/png", False), ("\u00ff\u00fe", False),
+])
+def test_an_odd_accept_header_gets_the_json_or_the_page(client, make_post, accept, json_expected):
+    post = make_post()
+
+    for path in ("/ap/actors/notes", f"/ap/posts/{post.pk}"):
+        response = client.get(path, HTTP_ACCEPT=accept)
+        assert response.status_code == (200 if json_expected else 302)
+        if json_expected:
+            assert response.json()["id"] == f"https://blog.example{path}"

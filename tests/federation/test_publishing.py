@@ -2,6 +2,8 @@
 one signed POST per inbox, retried per host, in the signature format the host takes."""
 
 import json
+import socket
+import threading
 from datetime import timedelta
 
 import pytest
@@ -12,7 +14,7 @@ from comments import moderation
 from comments.models import Comment
 from delivery.models import Delivery
 from federation import signatures
-from federation.models import Block, Follower, LocalActor, RemoteHost
+from federation.models import Block, Follower, LocalActor, RemoteActor, RemoteHost
 from tests.comments.conftest import make_comment, moderator  # noqa: F401
 from tests.federation.fediverse import fediverse  # noqa: F401
 from tests.httpserver import Route
@@ -363,3 +365,140 @@ def test_a_staff_reply_never_sent_is_not_deleted_either(
     send_queued(), send_queued()
 
     assert fediverse.server.posted == []
+
+
+def test_a_follower_with_a_very_long_inbox_address_gets_its_accept_and_posts(
+    client, make_post, send_queued, fediverse  # noqa: F811
+):
+    dave = fediverse.account("dave")
+    long_inbox = fediverse.server.url("/users/dave/inbox/" + "a" * 1900)
+    document = {**dave.document(), "inbox": long_inbox}
+    del document["endpoints"]
+    fediverse.server.routes["/users/dave"] = Route(200, json.dumps(document).encode(), "application/activity+json")
+    assert dave.post(client, dave.activity("Follow", BLOG)).status_code == 202
+    make_post()
+    send_queued(), send_queued()
+
+    # Every key fits its column, which PostgreSQL enforces and SQLite does not.
+    key_length = Delivery._meta.get_field("key").max_length
+    assert all(len(key) <= key_length for key in Delivery.objects.values_list("key", flat=True))
+    assert sorted(a["type"] for _, a in activities(fediverse.server)) == ["Accept", "Create"]
+
+
+@pytest.mark.parametrize("answer, outcome", [
+    (Route(400, b"{}", "application/json"), "GiveUp: {inbox} answered HTTP 400."),
+    (Route(403, b"", "text/plain"), "GiveUp: {inbox} answered HTTP 403."),
+    (Route(404, b"", "text/plain"), "GiveUp: {inbox} answered HTTP 404."),
+    (Route(301, b"", "text/plain", headers={"Location": "http://127.0.0.1:1/x"}), "GiveUp: {inbox} answered HTTP 301."),
+    (Route(307, b"", "text/plain", headers={"Location": "/elsewhere"}), "GiveUp: {inbox} answered HTTP 307."),
+    (Route(600, b"", "text/plain"), "GiveUp: {inbox} answered HTTP 600."),
+    (Route(500, b"", "text/plain"), "Unavailable: {inbox} answered HTTP 500."),
+    (Route(429, b"", "text/plain", headers={"Retry-After": "never"}), "Unavailable: {inbox} answered HTTP 429."),
+    (Route(202, b"x" * 300_000, "text/plain"), ""),
+])
+def test_what_an_inbox_answers_fails_sends_or_retries_with_its_reason(
+    followers, make_post, send_queued, fediverse, answer, outcome  # noqa: F811
+):
+    carol = followers[2]
+    fediverse.server.routes["/users/carol/inbox"] = answer
+    make_post()
+    send_queued(), send_queued()
+
+    delivery = Delivery.objects.get(channel="activitypub", recipient=carol.inbox)
+    assert delivery.last_error == outcome.format(inbox=carol.inbox)
+    expected = {"GiveUp": "failed", "Unavailable": "waiting", "": "sent"}[outcome.partition(":")[0]]
+    assert delivery.status == expected
+
+
+@pytest.fixture
+def raw_inbox():
+    """raw_inbox(answer): the address of a server that answers every request with `answer`
+    (bytes, or None to close the connection at once)."""
+    listeners = []
+
+    def serve(answer):
+        listener = socket.create_server(("127.0.0.1", 0))
+        listeners.append(listener)
+
+        def run():
+            while True:
+                try:
+                    connection, _ = listener.accept()
+                except OSError:
+                    return
+                with connection:
+                    connection.settimeout(2)
+                    try:
+                        connection.recv(65536)
+                        if answer is not None:
+                            connection.sendall(answer)
+                    except OSError:
+                        pass
+
+        threading.Thread(target=run, daemon=True).start()
+        return f"http://127.0.0.1:{listener.getsockname()[1]}/inbox"
+
+    yield serve
+    for listener in listeners:
+        listener.close()
+
+
+@pytest.mark.parametrize("answer, reason", [
+    (b"NOT HTTP AT ALL\r\n\r\n", "did not answer"),
+    (None, "did not answer"),
+    (b"HTTP/1.1 -1 Odd\r\n\r\n", "did not answer"),
+    (b"HTTP/1.1 202 Accepted\r\n" + b"X: a\r\n" * 200 + b"\r\n", "did not answer"),
+    (b"HTTP/1.1 202 Accepted\r\nX: " + b"a" * 200_000 + b"\r\n\r\n", "did not answer"),
+    (b"HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "stopped sending"),
+    (b"HTTP/1.1 999 Odd\r\nContent-Length: 0\r\n\r\n", "answered HTTP 999"),
+])
+def test_an_inbox_that_answers_nonsense_is_retried_or_given_up_with_its_reason(
+    make_post, send_queued, fediverse, raw_inbox, answer, reason  # noqa: F811
+):
+    inbox = raw_inbox(answer)
+    dave = RemoteActor.objects.create(
+        uri=fediverse.server.url("/users/dave"), domain="127.0.0.1", inbox=inbox,
+        key_id=fediverse.server.url("/users/dave#main-key"), public_key_pem="-",
+    )
+    Follower.objects.create(local_actor=LocalActor.blog(), actor=dave)
+    make_post()
+    send_queued(), send_queued()
+
+    delivery = Delivery.objects.get(channel="activitypub")
+    assert delivery.status in (Delivery.Status.WAITING, Delivery.Status.FAILED)
+    kind = delivery.last_error.partition(":")[0]
+    assert kind == ("GiveUp" if delivery.status == Delivery.Status.FAILED else "Unavailable")
+    assert reason in delivery.last_error
+
+
+def test_a_follower_whose_own_inbox_answers_410_gone_is_removed(followers, make_post, send_queued, fediverse):  # noqa: F811
+    carol = followers[2]
+    fediverse.server.routes["/users/carol/inbox"] = Route(410, b"Gone", "text/plain")
+    make_post()
+    send_queued(), send_queued()
+
+    assert sorted(f.actor.uri for f in Follower.objects.select_related("actor")) == sorted(
+        account.uri for account in followers[:2])
+    delivery = Delivery.objects.get(channel="activitypub", recipient=carol.inbox)
+    assert delivery.status == Delivery.Status.FAILED
+    assert "410" in delivery.last_error and "follows were removed" in delivery.last_error
+
+
+def test_a_shared_inbox_answering_410_removes_no_one(followers, make_post, send_queued, fediverse):  # noqa: F811
+    fediverse.server.routes["/inbox"] = Route(410, b"Gone", "text/plain")
+    make_post()
+    send_queued(), send_queued()
+
+    # A shared inbox speaks for its server, not for one account: a 410 there is no deletion.
+    assert Follower.objects.count() == 3
+    assert Delivery.objects.get(channel="activitypub", recipient=fediverse.server.url("/inbox")).status == "failed"
+
+
+def test_a_410_from_the_inbox_a_follow_is_accepted_at_removes_that_follower(client, send_queued, fediverse):  # noqa: F811
+    dave = fediverse.account("dave")
+    fediverse.server.routes["/users/dave/inbox"] = Route(410, b"", "text/plain")
+    assert dave.post(client, dave.activity("Follow", BLOG)).status_code == 202
+
+    send_queued()
+
+    assert not Follower.objects.exists()

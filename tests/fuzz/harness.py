@@ -59,6 +59,7 @@ STORED_MODELS = [
     "blog.Post", "blog.Tag", "pages.Page", "comments.Comment", "comments.ModerationLog",
     "comments.ModerationKeyword", "comments.BlocklistEntry", "auth.User", "auth.Group",
     "transfer.SourceRecord", "transfer.LegacyURL",
+    "federation.Follower", "federation.RemoteActor", "federation.Reaction", "federation.Block",
 ]
 
 
