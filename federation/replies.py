@@ -77,6 +77,11 @@ def find_target(url):
     return None
 
 
+# A note's HTML: links, mentions and paragraphs take several times the characters of the
+# words they carry, so a comment's worth of text fits in this much markup and more.
+CONTENT_MAX_LENGTH = 4 * BODY_MAX_LENGTH
+
+
 def place_under(parent):
     """Where a reply to `parent` goes: the nearest ancestor that may take a reply (the
     thread's depth limit, and only under what readers see), or the top of the thread."""
@@ -90,6 +95,10 @@ def body_from(note):
     content = note.get("content")
     if not isinstance(content, str):
         content = ""
+    if len(content) > CONTENT_MAX_LENGTH:
+        # Refused before it is read: cleaning deeply nested markup takes time that grows
+        # with the square of its length (seconds for an inbox's largest activity).
+        raise Refusal(400, f"A reply's HTML may be at most {CONTENT_MAX_LENGTH:,} characters.")
     source = comment_markdown_from_html(content)
     local = {documents.actor_id(settings.ACTIVITYPUB_BLOG_USERNAME), documents.absolute("/")}
 

@@ -7,6 +7,7 @@ from blog.site import SiteSettings
 from comments import moderation
 from comments.models import BlocklistEntry, Comment, ModerationLog
 from delivery.models import Delivery
+from federation import replies
 from federation.models import Reaction, RemoteReply
 from tests.comments.conftest import make_comment, moderator  # noqa: F401
 from tests.federation.fediverse import fediverse  # noqa: F401
@@ -178,6 +179,27 @@ def test_a_note_too_long_for_a_comment_is_refused(client, alice, post):
     response, _ = reply(client, alice, article(post), "<p>" + "word " * 1200 + "</p>")
 
     assert response.status_code == 400 and not Comment.objects.exists()
+
+
+def test_a_note_whose_markup_is_far_longer_than_any_comment_is_refused_unread(client, alice, post):
+    # Empty elements, many of them: a few words, but markup whose cleaning would cost
+    # seconds if it were nested instead.
+    content = "<p>" + "<b></b>" * (replies.CONTENT_MAX_LENGTH // 7 + 1) + "A few words.</p>"
+
+    response, _ = reply(client, alice, article(post), content)
+
+    assert response.status_code == 400
+    assert f"at most {replies.CONTENT_MAX_LENGTH:,} characters" in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_a_note_with_as_much_markup_as_a_long_comment_is_taken(client, alice, post):
+    content = "<p>" + "<b></b>" * ((replies.CONTENT_MAX_LENGTH - 100) // 7) + "A few words.</p>"
+
+    response, _ = reply(client, alice, article(post), content)
+
+    assert response.status_code == 202
+    assert Comment.objects.get().body == "A few words."
 
 
 def test_its_author_can_edit_it_through_the_same_rules(client, alice, post, site_rules):
