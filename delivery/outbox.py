@@ -20,6 +20,7 @@ from delivery.models import Delivery, Worker
 logger = logging.getLogger(__name__)
 
 CHANNELS = {}
+KEY_MAX_LENGTH = Delivery._meta.get_field("key").max_length
 
 
 class GiveUp(Exception):
@@ -50,6 +51,10 @@ def enqueue(channel_name, *, key, recipient, summary, payload, not_before=None):
     """
     if channel_name not in CHANNELS:
         raise ValueError(f"No delivery channel named {channel_name!r}.")
+    if len(key) > KEY_MAX_LENGTH:
+        # SQLite would store it; PostgreSQL refuses it and the caller's transaction with it.
+        # Keys naming remote addresses carry a digest of them, never the address itself.
+        raise ValueError(f"A delivery key may be at most {KEY_MAX_LENGTH} characters: {key[:60]!r}…")
     now = max(timezone.now(), not_before) if not_before else timezone.now()
     with transaction.atomic():
         try:

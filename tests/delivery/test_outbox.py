@@ -74,6 +74,18 @@ def test_the_same_notification_is_queued_once():
     assert Delivery.objects.count() == 1 and DBTaskResult.objects.count() == 1
 
 
+def test_a_key_longer_than_its_column_is_refused_on_every_database():
+    """SQLite would keep it; PostgreSQL would refuse it and the transaction that caused it."""
+    with pytest.raises(ValueError, match="at most 255 characters"):
+        queue_one(key="comment-1." + "x" * 250)
+
+    assert not Delivery.objects.exists()
+    assert outbox.enqueue(
+        "email", key="k" * 255, recipient="grace@example.org", summary="A reply",
+        payload={"subject": "A reply", "body": "Hello.", "headers": {}},
+    ) is not None
+
+
 def test_a_failed_send_is_retried_with_doubling_waits(mail_server_down, caplog):
     delivery = queue_one()
     waits = []
