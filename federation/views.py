@@ -188,8 +188,9 @@ def note(request, pk):
 def inbox_view(request, username=None):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if username is not None:
-        _local_actor(username)
+    if username is not None and accounts.local_actor(username) is None:
+        # Servers read the reason of a refused delivery as JSON, like the inbox's others.
+        return JsonResponse({"error": "No such actor."}, status=404)
     try:
         outcome = inbox.accept(request)
     except inbox.Refusal as refusal:

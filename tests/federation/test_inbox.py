@@ -173,6 +173,15 @@ def test_a_follow_of_someone_else_is_a_bad_request(client, alice):
     assert response.status_code == 400 and not Follower.objects.exists()
 
 
+def test_the_inbox_of_an_actor_we_do_not_have_is_a_json_404(client, alice):
+    response = alice.post(client, follow(alice), path="/ap/actors/nobody/inbox")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": "No such actor."}
+    assert not Follower.objects.exists()
+
+
 def test_the_signer_must_be_the_activitys_actor(client, alice, fediverse):  # noqa: F811
     bob = fediverse.account("bob")
     activity = bob.activity("Follow", BLOG)
