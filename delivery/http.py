@@ -73,6 +73,16 @@ class Unavailable(FetchFailed):
     """The server could not be reached or did not answer in time; it may later."""
 
 
+def dns_name(host):
+    """`host` as DNS spells it: lower case, without a final dot, an international name in
+    its xn-- form, so that every spelling of one site compares equal; "" when no DNS name
+    can be made of it (an empty label, or a label too long as punycode)."""
+    try:
+        return host.rstrip(".").lower().encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+
+
 def printable(text):
     """`text` with each control character written out as \\xNN."""
     return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
@@ -239,7 +249,7 @@ def _connect(parts, deadline):
         raise Refused("The address names no host.")
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except UnicodeError:  # no DNS name can be made of it (a label too long as punycode)
+    except UnicodeError:  # no DNS name can be made of it (see dns_name)
         raise Refused(f"{host} is not a valid host name.") from None
     except socket.gaierror as error:
         raise Unavailable(f"{host} could not be resolved: {error}") from None

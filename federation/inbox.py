@@ -62,16 +62,12 @@ def read_body(request):
     return body
 
 
-# What servers label activities with: ActivityPub's two names and plain JSON.
-JSON_TYPES = ("application/activity+json", "application/ld+json", "application/json")
-
-
 def check_content_type(request):
     """Refusal(415) for a body labelled as something other than JSON. An unlabelled one is
     read: the signature, not the label, says who sent it."""
     kind = request.content_type.lower()
-    if kind and kind not in JSON_TYPES:
-        raise Refusal(415, f"An activity is sent as {JSON_TYPES[0]}, not {kind[:100]}.")
+    if kind and kind not in remote.JSON_TYPES:
+        raise Refusal(415, f"An activity is sent as {remote.JSON_TYPES[0]}, not {kind[:100]}.")
 
 
 def signed_request(request, body):

@@ -21,17 +21,22 @@ from django.utils import timezone
 
 from blog.models import Post
 from comments.models import Comment
+from delivery import http
 
 URL_MAX_LENGTH = 2000
 KEY_SIZE = 2048
 
 
 def host_of(url):
-    """The lower-cased host name of `url` ("" if it has none)."""
+    """The host of `url` as DNS spells it (delivery.http.dns_name): what blocks, rate
+    limits and "is this document from its own host" compare, so that no other spelling of
+    a host (a final dot, capitals, an international name) escapes them. "" if it has none,
+    or none DNS could resolve."""
     try:
-        return (urlsplit(url).hostname or "").lower()
+        host = urlsplit(url).hostname or ""
     except ValueError:
         return ""
+    return http.dns_name(host) if host else ""
 
 
 class LocalActor(models.Model):
@@ -264,12 +269,10 @@ class Block(models.Model):
         case, no final dot, an international name in its xn-- form)."""
         self.value = self.value.strip()
         if self.kind == self.Kind.INSTANCE:
-            self.value = self.value.lower().strip(".")
-            if not self.value.isascii():
-                try:
-                    self.value = self.value.encode("idna").decode("ascii")
-                except UnicodeError:
-                    pass  # not a name at all: clean() says so
+            # A leading dot (".spam.example", as block lists write "and its subdomains")
+            # adds nothing: subdomains are blocked anyway.
+            # What is no name at all is kept as typed, for clean() to refuse.
+            self.value = http.dns_name(self.value.lstrip(".")) or self.value.lower()
 
 
 _HOST_NAME = re.compile(r"(?=.{1,253}$)[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*")

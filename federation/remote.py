@@ -18,7 +18,9 @@ from federation import documents, signatures
 from federation.models import URL_MAX_LENGTH, LocalActor, RemoteActor, host_of
 
 ACTOR_MAX_BYTES = 256 * 1024
-JSON_TYPES = ["application/activity+json", "application/ld+json", "application/json"]
+# What servers label ActivityPub JSON with (its two names and plain JSON): what we fetch,
+# what the inbox reads, and what a client asking for JSON names in Accept.
+JSON_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 # A key found wrong is fetched again at most this often per actor, so forged signatures
 # naming a real actor cannot make us fetch it on every request.
 REFETCH_INTERVAL = timedelta(minutes=5)

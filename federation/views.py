@@ -21,12 +21,11 @@ from django.views.decorators.http import require_safe
 from blog.models import Post
 from blog.site import site_settings
 from comments.models import Comment
-from federation import accounts, documents, inbox
+from federation import accounts, documents, inbox, remote
 from federation.models import Follower
 
 logger = logging.getLogger(__name__)
 
-JSON_TYPES = ("application/activity+json", "application/ld+json", "application/json")
 
 
 def activitypub_only(view):
@@ -49,7 +48,7 @@ def activity_json(document, *, status=200, content_type=documents.ACTIVITY_JSON)
 def wants_json(request):
     """Whether the client asks for ActivityPub JSON rather than a page."""
     accept = request.headers.get("Accept", "").lower()
-    return any(kind in accept for kind in JSON_TYPES)
+    return any(kind in accept for kind in remote.JSON_TYPES)
 
 
 def _local_actor(username):

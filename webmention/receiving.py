@@ -107,11 +107,7 @@ def check(source, target):
 def site(url):
     """The host of `url` as DNS knows it (an IDN, its punycode, any case, with or without
     the final dot are one site), or None when no DNS name could be made of it."""
-    host = (urlsplit(url).hostname or "").rstrip(".")
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return None
+    return http.dns_name(urlsplit(url).hostname or "") or None
 
 
 def post_at(url):

@@ -62,3 +62,15 @@ def test_the_same_instance_blocked_twice_in_another_spelling_is_a_form_error(as_
     assert response.status_code == 200
     assert "already exists" in str(errors_of(response))
     assert Block.objects.count() == 1
+
+
+@pytest.mark.parametrize("actor_id", [
+    "https://spam.example/users/x", "https://SPAM.example./users/x", "https://a.spam.example../users/x",
+    "https://b\u00fccher.example/users/x", "https://xn--bcher-kva.example/users/x",
+])
+def test_a_block_covers_its_instance_however_an_address_spells_the_host(actor_id):
+    Block.objects.create(kind="instance", value="spam.example")
+    Block.objects.create(kind="instance", value="B\u00dcCHER.example")
+
+    assert Block.objects.blocking(actor_id).exists()
+    assert not Block.objects.blocking("https://notspam.example./users/x").exists()
