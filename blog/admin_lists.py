@@ -39,10 +39,11 @@ def quoted(objects, limit=5):
 
 
 class CheckedSelectionMixin:
-    """A selection naming no possible row (forged, or not a number) is a 400, not a 500.
+    """A selection naming no possible row is a 400, for the actions below.
 
-    Django filters the list by the chosen ids as they come, and a value that is not an
-    integer of the database's range fails in the query.
+    The admin site already refuses values that are no id at all (blog/admin_site.py);
+    these actions also read the ids themselves (chosen_ids), so they take ASCII digits
+    within the database's range alone, where a list would match nothing or read "٣" as 3.
     """
 
     def response_action(self, request, queryset):
